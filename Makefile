@@ -1,0 +1,51 @@
+# shmkit — build, test, demo and benchmark entry points.
+# Every target that runs Java finds a JDK 25+ by itself (scripts/find-jdk); the system's
+# default Java 17 is never used.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+JDK_HOME = $(shell scripts/find-jdk)
+MVN = JAVA_HOME="$(JDK_HOME)" mvn -B --no-transfer-progress -Dstyle.color=never
+GEN_DIR := native-bindings/src/main/java/dev/shmkit/internal/nativeaccess/gen
+BENCH_ARGS ?=
+
+.PHONY: build test demo bench bindings clean jdk
+
+jdk:
+	@scripts/find-jdk >/dev/null
+
+## build: compile every module and produce bin/shmkit
+build: jdk
+	$(MVN) -q -DskipTests package
+	scripts/make-launcher "$(JDK_HOME)"
+
+## test: build, run every test (JUnit across real processes, shell demos), then check for leaks
+test: build
+	scripts/leak-snapshot > target-leaks-before.txt
+	$(MVN) verify
+	scripts/leak-snapshot > target-leaks-after.txt
+	@if comm -13 target-leaks-before.txt target-leaks-after.txt | grep .; then \
+	  echo "FAILED: the test suite left the named objects above behind" >&2; exit 1; fi
+	@rm -f target-leaks-before.txt target-leaks-after.txt
+	@echo "make test: all tests passed and nothing was left in /dev/shm, /dev/mqueue or ipcs"
+
+## demo: build everything and run the showcase (two JVM processes sharing a segment)
+demo: build
+	bin/shmkit-java dev.shmkit.demos.SharedSegmentShowcase
+
+## bench: JMH benchmarks plus the cross-process and Python comparisons (docs/benchmarks.md)
+bench: build
+	scripts/bench $(BENCH_ARGS)
+
+## bindings: regenerate the jextract bindings from native-bindings/jextract (needs jextract on PATH)
+bindings:
+	@command -v jextract >/dev/null || { echo "make bindings needs jextract on PATH (see docs/bindings.md)" >&2; exit 1; }
+	rm -rf $(GEN_DIR)
+	jextract -D _GNU_SOURCE --output native-bindings/src/main/java \
+	  --target-package dev.shmkit.internal.nativeaccess.gen --header-class-name LibcH \
+	  @native-bindings/jextract/includes.txt native-bindings/jextract/shmkit.h
+
+clean:
+	-$(MVN) -q clean
+	rm -rf bin/shmkit bin/shmkit-java build target-leaks-*.txt
