@@ -232,6 +232,18 @@ public final class SharedMemory implements AutoCloseable {
         return Libc.shmUnlink(normalizeName(name));
     }
 
+    /** Size, permissions and owner of the named object, without mapping it. */
+    public static ObjectInfo info(String name) {
+        String n = normalizeName(name);
+        int fd = Libc.shmOpen(n, Consts.O_RDONLY | Consts.O_CLOEXEC, 0);
+        try {
+            Libc.FileStat st = Libc.fstat(fd, Errno.quote(n));
+            return new ObjectInfo(n, st.size(), st.permissions(), st.uid(), st.gid());
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
     /** Whether an object of that name exists now. */
     public static boolean exists(String name) {
         String n = normalizeName(name);

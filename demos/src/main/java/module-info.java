@@ -1,0 +1,7 @@
+/** Runnable demos of shmkit for courses and first-time users (see demos/README.md). */
+module dev.shmkit.demos {
+    requires dev.shmkit.shm;
+    requires dev.shmkit.semaphores;
+    requires dev.shmkit.signals;
+    exports dev.shmkit.demos;
+}
