@@ -6,7 +6,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
 JDK_HOME = $(shell scripts/find-jdk)
-MVN = JAVA_HOME="$(JDK_HOME)" mvn -B --no-transfer-progress -Dstyle.color=never
+MVN = JAVA_HOME="$(JDK_HOME)" MAVEN_OPTS="$$MAVEN_OPTS --sun-misc-unsafe-memory-access=allow" mvn -B --no-transfer-progress -Dstyle.color=never
 GEN_DIR := native-bindings/src/main/java/dev/shmkit/internal/nativeaccess/gen
 BENCH_ARGS ?=
 

@@ -51,7 +51,7 @@ class PlatformTableTest {
         Map<String, Long> generated = PlatformTable.load(Platform.LINUX_X86_64);
         Map<String, Long> probed = PlatformTable.loadProperties("linux-x86_64.properties");
 
-        assertTrue(generated.size() >= 150, "generated table suspiciously small: " + generated.size());
+        assertTrue(generated.size() >= 140, "generated table suspiciously small: " + generated.size());
         List<Executable> checks = new ArrayList<>();
         for (String key : new TreeSet<>(generated.keySet())) {
             checks.add(() -> {
@@ -69,9 +69,10 @@ class PlatformTableTest {
         List<Path> candidates = new ArrayList<>();
         String root = System.getProperty("shmkit.repo.root");
         if (root != null && !root.isBlank()) candidates.add(Path.of(root).resolve(NATIVEACCESS_SOURCES));
-        // Run from an IDE with the module as working directory.
-        candidates.add(Path.of("").toAbsolutePath().resolveSibling(NATIVEACCESS_SOURCES));
-        candidates.add(Path.of("").toAbsolutePath().resolve(NATIVEACCESS_SOURCES.subpath(1, NATIVEACCESS_SOURCES.getNameCount())));
+        // Run elsewhere (an IDE): the working directory is the module or the repository.
+        Path cwd = Path.of("").toAbsolutePath();
+        candidates.add(cwd.resolve(NATIVEACCESS_SOURCES.subpath(1, NATIVEACCESS_SOURCES.getNameCount())));
+        candidates.add(cwd.resolve(NATIVEACCESS_SOURCES));
         for (Path dir : candidates) {
             Path file = dir.resolve(fileName);
             if (Files.isRegularFile(file)) return Files.readString(file);
@@ -120,6 +121,33 @@ class PlatformTableTest {
         // Each parsed key really is in the running table, and Consts holds its value.
         Map<String, Long> running = PlatformTable.load(Platform.current());
         for (String k : keys) assertEquals(running.get(k), (Long) Consts.value(k), k);
+    }
+
+    @Test
+    void parsedConstsKeysCoverEveryNumericFieldOfConsts() throws Exception {
+        // Consts names each field after its header name: the numeric fields are exactly the parsed
+        // required keys plus the optional (valueOrZero) ones, and each holds the running table's value.
+        Matcher optional = Pattern.compile("valueOrZero\\(\"([A-Za-z0-9_]+)\"\\)").matcher(mainSource("Consts.java"));
+        Set<String> optionalKeys = new TreeSet<>();
+        while (optional.find()) optionalKeys.add(optional.group(1));
+
+        Map<String, Long> running = PlatformTable.load(Platform.current());
+        Set<String> fields = new TreeSet<>();
+        for (java.lang.reflect.Field f : Consts.class.getFields()) {
+            int mod = f.getModifiers();
+            if (!java.lang.reflect.Modifier.isStatic(mod) || !java.lang.reflect.Modifier.isFinal(mod)) continue;
+            if (f.getType() != int.class && f.getType() != long.class) continue;
+            fields.add(f.getName());
+            long v = ((Number) f.get(null)).longValue();
+            long expected = f.getType() == int.class ? (int) (long) running.getOrDefault(f.getName(), 0L)
+                    : running.getOrDefault(f.getName(), 0L);
+            assertEquals(expected, v, "Consts." + f.getName());
+        }
+        Set<String> required = keysConstsRequires();
+        Set<String> expectedFields = new TreeSet<>(required);
+        expectedFields.addAll(optionalKeys);
+        assertEquals(expectedFields, fields);
+        assertEquals(Set.of("SYS_futex", "FUTEX_WAIT", "FUTEX_WAKE"), optionalKeys);
     }
 
     @Test
@@ -283,8 +311,48 @@ class PlatformTableTest {
             compared.add(e.getKey());
             if (!r.equals(e.getValue())) disagreements.put(e.getKey(), "headers=" + r + " java=" + e.getValue());
         }
-        assertTrue(compared.size() >= 150, "compared only " + compared.size());
+        assertTrue(compared.size() >= 140, "compared only " + compared.size());
         assertEquals(Map.of(), disagreements, "real headers vs the running table");
+    }
+
+    // ------------------------------------------------------------------ the offsets read real structures
+
+    @Test
+    void fstatThroughTheTableOffsetsReadsTheRealObject() {
+        String name = dev.shmkit.testkit.Names.unique("fstat");
+        int fd = Libc.shmOpen(name, Consts.O_RDWR | Consts.O_CREAT | Consts.O_EXCL, 0600);
+        try {
+            Libc.ftruncate(fd, 12345, Errno.quote(name));
+            Libc.FileStat st = Libc.fstat(fd, Errno.quote(name));
+            assertEquals(12345, st.size(), "st_size at OFFSETOF_ST_SIZE");
+            assertEquals(0600, st.permissions(), "st_mode at OFFSETOF_ST_MODE");
+            assertEquals(Consts.valueOrZero("S_IFREG"), st.mode() & Consts.valueOrZero("S_IFMT"), "a regular file");
+            assertEquals(Libc.getuid(), st.uid(), "st_uid at OFFSETOF_ST_UID");
+        } finally {
+            Libc.close(fd);
+            assertTrue(Libc.shmUnlink(name));
+        }
+    }
+
+    @Test
+    void shmctlStatThroughTheTableOffsetsReadsTheRealSegment() {
+        int id = Libc.shmget(Consts.IPC_PRIVATE, 8192, Consts.IPC_CREAT | Consts.IPC_EXCL | 0640);
+        try {
+            Libc.ShmStat st = Libc.shmStat(id);
+            assertEquals(Consts.IPC_PRIVATE, st.key(), "shm_perm.__key");
+            assertEquals(8192, st.size(), "shm_segsz");
+            assertEquals(0640, st.mode(), "shm_perm.mode");
+            assertEquals(Libc.getuid(), st.uid(), "shm_perm.uid");
+            assertEquals(Libc.getuid(), st.cuid(), "shm_perm.cuid");
+            assertEquals(Libc.getpid(), st.creatorPid(), "shm_cpid");
+            assertEquals(ProcessHandle.current().pid(), Libc.getpid());
+            assertEquals(0, st.attachCount(), "shm_nattch");
+            assertEquals(0, st.attachTime(), "never attached");
+            assertTrue(st.changeTime() > 0, "shm_ctime set at creation");
+        } finally {
+            assertTrue(Libc.shmRemove(id));
+        }
+        assertFalse(Libc.shmRemove(id), "already removed");
     }
 
     private static Map<String, Long> parseProperties(String text) {

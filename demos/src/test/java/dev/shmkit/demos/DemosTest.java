@@ -1,0 +1,45 @@
+package dev.shmkit.demos;
+
+import dev.shmkit.testkit.ChildJvm;
+import dev.shmkit.testkit.Programs;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The demos run as users run them, and say what they promise. */
+class DemosTest {
+    private static final Path ROOT = Path.of(System.getProperty("shmkit.repo.root", "..")).toAbsolutePath().normalize();
+
+    @Test
+    void showcaseTwoProcessesShareASegment() {
+        try (ChildJvm showcase = ChildJvm.start(SharedSegmentShowcase.class)) {
+            String created = showcase.readLine();
+            assertTrue(created.contains("creating POSIX shared memory /shmkit-showcase-" + showcase.pid()), created);
+            String all = String.join("\n", created, showcase.readLine(), showcase.readLine(), showcase.readLine(),
+                    showcase.readLine(), showcase.readLine(), showcase.readLine());
+            assertTrue(all.contains("read \"hello from process " + showcase.pid() + "\""), all);
+            assertTrue(all.contains("replied \"hello back from process "), all);
+            assertTrue(all.contains("unlinked /shmkit-showcase-" + showcase.pid()), all);
+            showcase.assertSuccess();
+        }
+    }
+
+    @Test
+    void shellDemoRunsCleanly() throws Exception {
+        Path launcher = ROOT.resolve("bin/shmkit");
+        assumeTrue(Files.isExecutable(launcher), "bin/shmkit is produced by 'make build'");
+        Programs.Result r = Programs.run(List.of("bash", ROOT.resolve("demos/shell/shm-basics.sh").toString()), null,
+                Duration.ofMinutes(2));
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+        assertTrue(r.stdout().contains("hello, shared memory"), r.stdout());
+        assertTrue(r.stdout().contains("System V says hi"), r.stdout());
+        assertTrue(r.stdout().trim().endsWith("shm-basics: done"), r.stdout());
+    }
+}
