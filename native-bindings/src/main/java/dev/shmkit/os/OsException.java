@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * A system call failed. The message names the call, the object it was applied to and the
- * errno, for example {@code shm_open("/jobs", O_CREAT|O_EXCL|O_RDWR, 0600): EEXIST (File exists)}.
+ * errno, for example {@code shm_open("/jobs", O_RDWR|O_CREAT|O_EXCL, 0600): EEXIST (File exists)}.
  *
  * <p>Subclasses group the errno values a caller usually wants to handle differently; every
  * other errno arrives as a plain {@code OsException}. The exception is unchecked, like

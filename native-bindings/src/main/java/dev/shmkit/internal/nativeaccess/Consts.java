@@ -96,6 +96,8 @@ public final class Consts {
     public static final long SIZEOF_TIMESPEC = value("SIZEOF_TIMESPEC");
     public static final long OFFSETOF_TV_SEC = value("OFFSETOF_TV_SEC");
     public static final long OFFSETOF_TV_NSEC = value("OFFSETOF_TV_NSEC");
+    // <semaphore.h>
+    public static final long SEM_FAILED = value("SEM_FAILED");
     // <limits.h>
     public static final int NAME_MAX = i("NAME_MAX");
     // <linux/futex.h>, <sys/syscall.h>: Linux only

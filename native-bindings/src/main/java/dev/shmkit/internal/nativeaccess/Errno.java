@@ -70,7 +70,7 @@ public final class Errno {
 
     /** A refusal by shmkit before any system call, reported as the system would (EINVAL, ENAMETOOLONG). */
     public static InvalidArgumentException invalid(String call, String object, int errno, String why) {
-        return (InvalidArgumentException) exception(call, object, errno, why);
+        return new InvalidArgumentException(call, object, errno, name(errno), why);
     }
 
     /** {@code "name"} with quotes and escapes, as the object part of a message. */

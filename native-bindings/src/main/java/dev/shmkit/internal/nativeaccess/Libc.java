@@ -201,7 +201,7 @@ public final class Libc {
             MemorySegment state = newState(a);
             int id = (int) SHMGET.invokeExact(state, key, size, flags);
             if (id < 0) {
-                throw Errno.exception("shmget", hexKey(key) + ", " + size + ", " + ipcFlags(flags), errno(state));
+                throw Errno.exception("shmget", hexKey(key) + ", " + Long.toUnsignedString(size) + ", " + ipcFlags(flags), errno(state));
             }
             return id;
         } catch (Throwable t) {
@@ -324,7 +324,7 @@ public final class Libc {
     // ---------------------------------------------------------------- formatting for messages
 
     public static String octal(int mode) {
-        return String.format("0%o", mode);
+        return String.format("%04o", mode);
     }
 
     public static String hexKey(int key) {

@@ -225,7 +225,7 @@ class ErrnoTest {
         } catch (InvalidArgumentException e) {
             assertEquals("shmget", e.call());
             assertEquals(Consts.EINVAL, e.errno());
-            assertEquals("shmget(0x00000000, " + size + ", IPC_CREAT|0600): EINVAL (Invalid argument)", e.getMessage());
+            assertEquals("shmget(0x00000000, " + Long.toUnsignedString(size) + ", IPC_CREAT|0600): EINVAL (Invalid argument)", e.getMessage());
         }
     }
 
