@@ -1,6 +1,6 @@
 package dev.shmkit.os;
 
-/** The named object does not exist (ENOENT, or EIDRM for a removed System V object). */
+/** The named object does not exist (ENOENT; for System V ids, EIDRM or Linux's EINVAL for an id no segment has). */
 public class ObjectNotFoundException extends OsException {
     private static final long serialVersionUID = 1L;
 

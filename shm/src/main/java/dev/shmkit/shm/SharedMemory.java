@@ -167,8 +167,7 @@ public final class SharedMemory implements AutoCloseable {
         long deadline = System.nanoTime() + 2_000_000_000L;
         long actual = Libc.fstat(fd, object).size();
         while (actual == 0 && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-            Thread.yield();
+            java.util.concurrent.locks.LockSupport.parkNanos(200_000); // the creator sizes it within microseconds
             actual = Libc.fstat(fd, object).size();
         }
         if (actual < wanted) {

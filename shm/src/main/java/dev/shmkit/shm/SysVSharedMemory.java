@@ -138,7 +138,9 @@ public final class SysVSharedMemory implements AutoCloseable {
         String t = text.trim();
         try {
             if (t.startsWith("0x") || t.startsWith("0X")) {
-                long v = Long.parseLong(t.substring(2), 16);
+                String digits = t.substring(2);
+                if (digits.isEmpty() || !digits.chars().allMatch(c -> Character.digit(c, 16) >= 0)) throw new NumberFormatException();
+                long v = Long.parseLong(digits, 16);
                 if (v > 0xffffffffL) throw new NumberFormatException();
                 return (int) v;
             }

@@ -28,6 +28,20 @@ final class Peer implements AutoCloseable {
         }
     }
 
+    /** Starts {@code n} peers at once, so their JVM start-ups overlap. */
+    static java.util.List<Peer> start(int n) {
+        java.util.List<ChildJvm> jvms = new java.util.ArrayList<>();
+        java.util.List<Peer> peers = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) jvms.add(ChildJvm.start(ShmPeer.class));
+            for (ChildJvm jvm : jvms) peers.add(new Peer(jvm));
+            return peers;
+        } catch (RuntimeException | Error e) {
+            jvms.forEach(ChildJvm::close);
+            throw e;
+        }
+    }
+
     long pid() { return pid; }
 
     ChildJvm jvm() { return jvm; }

@@ -241,7 +241,15 @@ public final class Libc {
             MemorySegment state = newState(a);
             MemorySegment ds = a.allocate(Consts.SIZEOF_SHMID_DS, 8);
             int rc = (int) SHMCTL.invokeExact(state, id, Consts.IPC_STAT, ds);
-            if (rc != 0) throw Errno.exception("shmctl", "id " + id + ", IPC_STAT", errno(state));
+            if (rc != 0) {
+                int errno = errno(state);
+                // Linux answers EINVAL for an id no segment has (any more): report it as not found.
+                if (errno == Consts.EINVAL || errno == Consts.EIDRM) {
+                    throw new dev.shmkit.os.ObjectNotFoundException("shmctl", "id " + id + ", IPC_STAT", errno,
+                            Errno.name(errno), "no segment has this id");
+                }
+                throw Errno.exception("shmctl", "id " + id + ", IPC_STAT", errno);
+            }
             int mode = Consts.SIZEOF_SHM_PERM_MODE == 2
                     ? Short.toUnsignedInt(ds.get(ValueLayout.JAVA_SHORT_UNALIGNED, Consts.OFFSETOF_SHM_PERM_MODE))
                     : ds.get(ValueLayout.JAVA_INT_UNALIGNED, Consts.OFFSETOF_SHM_PERM_MODE);
