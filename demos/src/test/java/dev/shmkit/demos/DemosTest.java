@@ -32,6 +32,43 @@ class DemosTest {
     }
 
     @Test
+    void raceConditionDemoLosesUpdatesOnlyWithoutTheLock() {
+        try (ChildJvm demo = ChildJvm.start(RaceConditionDemo.class, "2", "50000")) {
+            StringBuilder all = new StringBuilder();
+            for (int i = 0; i < 4; i++) all.append(demo.readLine()).append('\n');
+            demo.assertSuccess();
+            String out = all.toString();
+            assertTrue(out.contains("with SharedLock: counter =     100,000   lost updates = 0"), out);
+            assertTrue(out.contains("without a lock:"), out);
+        }
+    }
+
+    @Test
+    void producerConsumerDemoDeliversEveryItem() {
+        try (ChildJvm demo = ChildJvm.start(ProducerConsumerDemo.class, "12")) {
+            String line;
+            do {
+                line = demo.readLine();
+            } while (!line.contains("received"));
+            // 1 + 4 + 9 + ... + 144
+            assertTrue(line.contains("received 12 items, sum 650"), line);
+            demo.assertSuccess();
+        }
+    }
+
+    @Test
+    void lockRunShellDemo() {
+        Path launcher = ROOT.resolve("bin/shmkit");
+        assumeTrue(Files.isExecutable(launcher), "bin/shmkit is produced by 'make build'");
+        Programs.Result r = Programs.run(List.of("bash", ROOT.resolve("demos/shell/lock-run.sh").toString()), null,
+                Duration.ofMinutes(3));
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+        assertTrue(r.stdout().contains("counter = 12 (expected 12)"), r.stdout());
+        assertTrue(r.stdout().contains("recoveries: 1"), r.stdout());
+        assertTrue(r.stdout().trim().endsWith("lock-run: done"), r.stdout());
+    }
+
+    @Test
     void shellDemoRunsCleanly() throws Exception {
         Path launcher = ROOT.resolve("bin/shmkit");
         assumeTrue(Files.isExecutable(launcher), "bin/shmkit is produced by 'make build'");
