@@ -104,8 +104,7 @@ final class SyncRegion implements AutoCloseable {
             }
             long deadline = System.nanoTime() + 2_000_000_000L;
             while ((int) INT.getAcquire(s, HeaderDescriptor.MAGIC_OFFSET) == 0 && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-                Thread.yield();
+                java.util.concurrent.locks.LockSupport.parkNanos(100_000); // the creator publishes within microseconds
             }
             validate(s, kind, where);
             return new SyncRegion(s, shm, where);
