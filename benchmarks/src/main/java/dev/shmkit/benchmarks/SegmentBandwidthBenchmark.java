@@ -26,11 +26,12 @@ import java.util.concurrent.TimeUnit;
  * to and from a heap {@code byte[]} and a native (off-heap) buffer.
  *
  * <p>One operation copies one block of {@code blockSize} bytes; successive operations walk
- * the mapping block by block and wrap around, so every page of the 64 MiB is streamed (larger
- * than this machine's caches at 1 MiB blocks, mostly cache-resident traffic at 4 KiB only
- * if the walk did not cycle through all of it). The score is operations per second:
- * <b>bytes/s = score &times; blockSize</b>, e.g. 250,000 ops/s at 4096 bytes is 1.02 GB/s
- * (0.95 GiB/s). {@code scripts/bench} prints that conversion after the run.
+ * the mapping block by block and wrap around, so every byte of the 64 MiB passes once per lap
+ * and the mapped side streams from memory rather than from cache (64 MiB is larger than the
+ * last-level cache of the machines we run on), while the small heap or native buffer stays
+ * cached. The score is operations per second: <b>bytes/s = score &times; blockSize</b>, e.g.
+ * 250,000 ops/s at 4096 bytes is 1.02 GB/s (0.95 GiB/s); {@code scripts/bench} prints that
+ * conversion after the run ({@code benchmarks/python/jmh_summary.py}).
  *
  * <p>All pages are written once in setup, so page faults are not measured.
  */

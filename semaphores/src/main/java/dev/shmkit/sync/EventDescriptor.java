@@ -7,9 +7,12 @@ package dev.shmkit.sync;
  *  +---------------------------------------------------------------+
  *  |                 header (magic, kind, version)                 |  0
  *  +-------------------------------+-------------------------------+
- *  |   flag 0/1 (futex word)       |   sleeping waiters (approx.)  |  8
+ *  |   state (futex word)          |   sleeping waiters (approx.)  |  8
  *  +-------------------------------+-------------------------------+
  * </pre>
+ *
+ * The state's bit 0 is the flag; bits 1..31 count the calls to set(), so a waiter that slept
+ * through a set() immediately followed by clear() still sees that it was set and returns.
  */
 final class EventDescriptor {
     private EventDescriptor() {}

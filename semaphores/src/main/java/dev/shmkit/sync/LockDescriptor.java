@@ -10,7 +10,7 @@ package dev.shmkit.sync;
  *  +---------------------------------------------------------------+
  *  |                 header (magic, kind, version)                 |  0
  *  +-+-------------------------------------------------------------+
- *  |W|                  owner pid (31 bits)                        |  8  futex word (low half)
+ *  |W|R|                owner pid (30 bits)                        |  8  futex word (low half)
  *  +-+-------------------------------------------------------------+
  *  |            owner start-time token (low 32 bits)               | 12  (high half)
  *  +---------------------------------------------------------------+
@@ -28,7 +28,8 @@ package dev.shmkit.sync;
  *
  * The 64-bit word at 8 is the lock: 0 when free, otherwise the owner's identity (pid and start
  * token, so a reused pid is never mistaken for a dead owner) with bit 31 (W) set when a waiter
- * may be sleeping. Acquiring is one compare-and-set of that word; the futex sleeps on its low
+ * may be sleeping, and bit 30 (R) set for the instant a new holder takes the lock over from a dead
+ * one. Pids fit in 30 bits on every supported platform (Linux caps pid_max at 2^22). Acquiring is one compare-and-set of that word; the futex sleeps on its low
  * 32 bits (all supported platforms are little-endian).
  */
 final class LockDescriptor {
@@ -43,5 +44,6 @@ final class LockDescriptor {
     static final long LENGTH = 64;
 
     static final long WAITERS_BIT = 1L << 31;
-    static final long PID_MASK = 0x7fff_ffffL;
+    static final long RECOVERING_BIT = 1L << 30;
+    static final long PID_MASK = 0x3fff_ffffL;
 }

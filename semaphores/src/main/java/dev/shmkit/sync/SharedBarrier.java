@@ -1,6 +1,5 @@
 package dev.shmkit.sync;
 
-import dev.shmkit.os.ProcessId;
 import dev.shmkit.shm.OpenMode;
 
 import java.lang.foreign.MemorySegment;
@@ -40,8 +39,7 @@ import static dev.shmkit.sync.SyncRegion.LONG;
 public final class SharedBarrier implements AutoCloseable {
     public static final long SIZE = BarrierDescriptor.LENGTH;
 
-    private static final ProcessId SELF = ProcessId.current();
-    private static final long SELF_ID = ((long) SELF.startToken() << 32) | (SELF.pid() & 0x7fff_ffffL);
+    private static final long SELF_ID = Identity.SELF;
 
     private final SyncRegion region;
     private final MemorySegment barrier;
@@ -224,7 +222,7 @@ public final class SharedBarrier implements AutoCloseable {
     private void forgetDeadParticipants() {
         for (int i = 0; i < SLOTS; i++) {
             long id = (long) LONG.getVolatile(barrier, slotOffset(i));
-            if (id != 0 && id != SELF_ID && !ProcessId.isAlive((int) (id & 0x7fff_ffffL), (int) (id >>> 32))) {
+            if (id != 0 && id != SELF_ID && !Identity.isAlive(id)) {
                 LONG.compareAndSet(barrier, slotOffset(i), id, 0L);
             }
         }
@@ -236,7 +234,7 @@ public final class SharedBarrier implements AutoCloseable {
         for (int i = 0; i < SLOTS; i++) {
             long id = (long) LONG.getVolatile(barrier, slotOffset(i));
             if (id == 0 || id == SELF_ID) continue;
-            if (!ProcessId.isAlive((int) (id & 0x7fff_ffffL), (int) (id >>> 32))) {
+            if (!Identity.isAlive(id)) {
                 died |= LONG.compareAndSet(barrier, slotOffset(i), id, 0L);
             }
         }

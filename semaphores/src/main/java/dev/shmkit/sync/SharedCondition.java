@@ -80,6 +80,7 @@ public final class SharedCondition implements Condition, AutoCloseable {
     @Override
     public long awaitNanos(long nanosTimeout) throws InterruptedException {
         if (Thread.interrupted()) throw new InterruptedException();
+        lock.checkHeldByCurrentThread();
         long start = System.nanoTime();
         if (nanosTimeout <= 0) return nanosTimeout;
         awaitNanos0(nanosTimeout, true);

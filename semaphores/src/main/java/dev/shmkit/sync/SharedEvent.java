@@ -61,18 +61,27 @@ public final class SharedEvent implements AutoCloseable {
     }
 
     public boolean isSet() {
-        return (int) INT.getAcquire(event, FLAG_OFFSET) != 0;
+        return ((int) INT.getAcquire(event, FLAG_OFFSET) & 1) != 0;
     }
 
-    /** Sets the flag and wakes every waiter. */
+    /**
+     * Sets the flag and wakes every waiter. Threads that were waiting return even if the flag is
+     * cleared again right away.
+     */
     public void set() {
-        INT.setVolatile(event, FLAG_OFFSET, 1);
+        while (true) {
+            int s = (int) INT.getVolatile(event, FLAG_OFFSET);
+            if (INT.compareAndSet(event, FLAG_OFFSET, s, (s | 1) + 2)) break;
+        }
         Waits.wake(event, FLAG_OFFSET, WAITERS_OFFSET, Integer.MAX_VALUE);
     }
 
     /** Clears the flag. */
     public void clear() {
-        INT.setVolatile(event, FLAG_OFFSET, 0);
+        while (true) {
+            int s = (int) INT.getVolatile(event, FLAG_OFFSET);
+            if ((s & 1) == 0 || INT.compareAndSet(event, FLAG_OFFSET, s, s & ~1)) return;
+        }
     }
 
     /** Waits until the flag is set. */
@@ -95,11 +104,14 @@ public final class SharedEvent implements AutoCloseable {
 
     private boolean await0(long nanos) throws InterruptedException {
         long deadline = Waits.deadline(nanos);
+        int start = (int) INT.getAcquire(event, FLAG_OFFSET);
+        int s = start;
         while (true) {
             if (Thread.interrupted()) throw new InterruptedException();
-            if (isSet()) return true;
+            if ((s & 1) != 0 || (s >>> 1) != (start >>> 1)) return true; // set now, or set (and cleared) since we began
             if (deadline != -1 && Waits.left(deadline) == 0) return false;
-            Waits.sleepSlice(event, FLAG_OFFSET, 0, WAITERS_OFFSET, deadline);
+            Waits.sleepSlice(event, FLAG_OFFSET, s, WAITERS_OFFSET, deadline);
+            s = (int) INT.getAcquire(event, FLAG_OFFSET);
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.shmkit.sync;
 
-import dev.shmkit.os.ProcessId;
 import dev.shmkit.shm.Futex;
 import dev.shmkit.shm.OpenMode;
 
@@ -14,6 +13,7 @@ import static dev.shmkit.sync.LockDescriptor.OWNER_DIED_OFFSET;
 import static dev.shmkit.sync.LockDescriptor.OWNER_THREAD_OFFSET;
 import static dev.shmkit.sync.LockDescriptor.PID_MASK;
 import static dev.shmkit.sync.LockDescriptor.RECOVERIES_OFFSET;
+import static dev.shmkit.sync.LockDescriptor.RECOVERING_BIT;
 import static dev.shmkit.sync.LockDescriptor.WAITERS_BIT;
 import static dev.shmkit.sync.LockDescriptor.WAITERS_OFFSET;
 import static dev.shmkit.sync.LockDescriptor.WORD_OFFSET;
@@ -32,8 +32,9 @@ import static dev.shmkit.sync.SyncRegion.LONG;
  * region's header is validated on open, so a region that is not a lock is refused.
  *
  * <h2>Semantics</h2>
- * Not reentrant: a thread that locks it twice gets an {@link IllegalStateException} rather than a
- * deadlock (see {@link SharedReentrantLock}). Only the holding thread may unlock. Not fair:
+ * Not reentrant: a thread that calls {@code lock()} or {@code lockInterruptibly()} while holding
+ * it gets an {@link IllegalStateException} rather than a deadlock, and its {@code tryLock} calls
+ * return false at once (see {@link SharedReentrantLock}). Only the holding thread may unlock. Not fair:
  * a thread that arrives while the lock is free may take it before a sleeping waiter, which
  * gives the best throughput; waiters are woken one at a time on unlock (no thundering herd).
  * Acquiring and releasing an uncontended lock is one compare-and-set and one atomic exchange,
@@ -69,8 +70,7 @@ public class SharedLock implements Lock, AutoCloseable {
 
     private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(SLICE_MILLIS);
     private static final int SPIN_TRIES = 200;
-    private static final ProcessId SELF = ProcessId.current();
-    private static final long SELF_WORD = ((long) SELF.startToken() << 32) | (SELF.pid() & PID_MASK);
+    private static final long SELF_WORD = Identity.SELF;
 
     final SyncRegion region;
     final MemorySegment lock;
@@ -164,7 +164,7 @@ public class SharedLock implements Lock, AutoCloseable {
         if (Thread.interrupted()) throw new InterruptedException();
         if (tryLock()) return true;
         long nanos = unit.toNanos(timeout);
-        if (nanos <= 0) return false;
+        if (nanos <= 0 || isHeldByCurrentThread()) return false; // a plain lock this thread holds never frees up
         return acquireSlowInterruptibly(System.nanoTime() + nanos);
     }
 
@@ -342,12 +342,15 @@ public class SharedLock implements Lock, AutoCloseable {
 
     /** After a sleep that timed out on word {@code w}: if its holder is dead, take the lock over. */
     private boolean takeOverFromDeadOwner(long w) {
-        int pid = (int) (w & PID_MASK);
-        int token = (int) (w >>> 32);
-        if (pid == 0 || ProcessId.isAlive(pid, token)) return false;
-        if (!LONG.compareAndSet(lock, WORD_OFFSET, w, SELF_WORD | WAITERS_BIT)) return false;
+        long owner = w & ~(WAITERS_BIT | RECOVERING_BIT);
+        if (Identity.pid(owner) == 0 || Identity.isAlive(owner)) return false;
+        // Marked as recovering until the dead owner's thread id is replaced, so no thread of this
+        // process that happens to have that id takes itself for the holder meanwhile. If this
+        // process dies here, the word still names it and the next waiter recovers again.
+        if (!LONG.compareAndSet(lock, WORD_OFFSET, w, SELF_WORD | RECOVERING_BIT | WAITERS_BIT)) return false;
         LONG.getAndAdd(lock, RECOVERIES_OFFSET, 1L);
         acquired(true);
+        LONG.setVolatile(lock, WORD_OFFSET, SELF_WORD | WAITERS_BIT);
         return true;
     }
 

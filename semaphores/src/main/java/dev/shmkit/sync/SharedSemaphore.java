@@ -1,6 +1,5 @@
 package dev.shmkit.sync;
 
-import dev.shmkit.os.ProcessId;
 import dev.shmkit.shm.OpenMode;
 
 import java.lang.foreign.MemorySegment;
@@ -31,7 +30,10 @@ import static dev.shmkit.sync.SyncRegion.LONG;
  * holds, in one of {@value SemaphoreDescriptor#SLOTS} holder slots. Permits held by a process
  * that died are given back: a waiter that has slept one slice ({@value SharedLock#SLICE_MILLIS} ms)
  * looks for dead holders and returns their permits, counted by {@link #reclaimedPermits()}. A
- * release by a process that holds no permits (the semaphore used as a signal) is simply added. When
+ * release by a process that holds no permits (the semaphore used as a signal) is simply added;
+ * but when one process releases permits another process acquired, the acquirer's record stays,
+ * so if the acquirer later dies its permits are given back a second time: a bounded semaphore
+ * caps this at its bound, an unbounded one can end with more permits than it started with. When
  * all slots are taken by live processes, further holders are counted as untracked and their
  * permits are not reclaimed. A process killed in the few instructions between taking a permit and
  * recording it loses that permit.
@@ -48,8 +50,7 @@ import static dev.shmkit.sync.SyncRegion.LONG;
 public class SharedSemaphore implements AutoCloseable {
     public static final long SIZE = SemaphoreDescriptor.LENGTH;
 
-    private static final ProcessId SELF = ProcessId.current();
-    private static final long SELF_ID = ((long) SELF.startToken() << 32) | (SELF.pid() & 0x7fff_ffffL);
+    private static final long SELF_ID = Identity.SELF;
 
     final SyncRegion region;
     final MemorySegment sem;
@@ -307,7 +308,7 @@ public class SharedSemaphore implements AutoCloseable {
             long idOff = slotOffset(i) + SLOT_ID_OFFSET;
             long id = (long) LONG.getVolatile(sem, idOff);
             if (id == 0 || id == RECLAIMING || id == SELF_ID) continue;
-            if (ProcessId.isAlive((int) (id & 0x7fff_ffffL), (int) (id >>> 32))) continue;
+            if (Identity.isAlive(id)) continue;
             if (!LONG.compareAndSet(sem, idOff, id, RECLAIMING)) continue;
             int count = (int) INT.getAndSet(sem, slotOffset(i) + SLOT_COUNT_OFFSET, 0);
             LONG.setVolatile(sem, idOff, 0L);

@@ -94,6 +94,13 @@ final class SyncRegion implements AutoCloseable {
         SharedMemory shm = SharedMemory.open(name, mode, kind.length, permissions);
         try {
             String where = kind + " " + shm.name();
+            if (!shm.created() && shm.size() >= HeaderDescriptor.LENGTH
+                    && (int) INT.getAcquire(shm.segment(), HeaderDescriptor.MAGIC_OFFSET) == HeaderDescriptor.MAGIC) {
+                SyncKind found = SyncKind.of((short) SHORT.get(shm.segment(), HeaderDescriptor.KIND_OFFSET));
+                if (found != kind) {
+                    throw new IllegalStateException(shm.name() + " is a " + (found == null ? "object of unknown kind" : found) + ", not a " + kind);
+                }
+            }
             if (shm.size() < kind.length) {
                 throw new IllegalStateException(where + " is " + shm.size() + " bytes, smaller than a " + kind + " (" + kind.length + ")");
             }
