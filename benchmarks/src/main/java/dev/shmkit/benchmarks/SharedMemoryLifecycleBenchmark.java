@@ -113,6 +113,31 @@ public class SharedMemoryLifecycleBenchmark {
         return size;
     }
 
+    /** The same through the public API, mapping into a confined arena the caller closes. */
+    @Benchmark
+    public long createCloseUnlinkConfinedArena() {
+        try (Arena arena = Arena.ofConfined()) {
+            SharedMemory shm = SharedMemory.open(fresh, dev.shmkit.shm.OpenMode.CREATE_EXCLUSIVE, SIZE, 0600, arena);
+            long address = shm.segment().address();
+            shm.close();
+            shm.unlink();
+            return address;
+        }
+    }
+
+    @Benchmark
+    public long createAttachCloseUnlinkConfinedArena() {
+        try (Arena arena = Arena.ofConfined()) {
+            SharedMemory creator = SharedMemory.open(fresh, dev.shmkit.shm.OpenMode.CREATE_EXCLUSIVE, SIZE, 0600, arena);
+            SharedMemory attached = SharedMemory.open(fresh, dev.shmkit.shm.OpenMode.OPEN_EXISTING, 0, 0600, arena);
+            long size = attached.size();
+            attached.close();
+            creator.close();
+            creator.unlink();
+            return size;
+        }
+    }
+
     @Benchmark
     public long baselineSyscallsConfinedArena() {
         String n = freshPath;

@@ -43,15 +43,18 @@ public final class SharedMemory implements AutoCloseable {
     private final boolean created;
     private final boolean readOnly;
     private final Arena arena;
+    private final boolean ownsArena;
     private final MemorySegment segment;
     private volatile boolean closed;
 
-    private SharedMemory(String name, long size, boolean created, boolean readOnly, Arena arena, MemorySegment segment) {
+    private SharedMemory(String name, long size, boolean created, boolean readOnly, Arena arena, boolean ownsArena,
+                         MemorySegment segment) {
         this.name = name;
         this.size = size;
         this.created = created;
         this.readOnly = readOnly;
         this.arena = arena;
+        this.ownsArena = ownsArena;
         this.segment = segment;
     }
 
@@ -77,7 +80,7 @@ public final class SharedMemory implements AutoCloseable {
 
     /** Opens an existing object read-only: writes through {@link #segment()} throw. */
     public static SharedMemory openReadOnly(String name) {
-        return map(normalizeName(name), OpenMode.OPEN_EXISTING, 0, 0, true);
+        return map(normalizeName(name), OpenMode.OPEN_EXISTING, 0, 0, true, null);
     }
 
     /**
@@ -89,6 +92,20 @@ public final class SharedMemory implements AutoCloseable {
      * @param permissions mode bits for a new object, 0 to 0777
      */
     public static SharedMemory open(String name, OpenMode mode, long size, int permissions) {
+        return open(name, mode, size, permissions, null);
+    }
+
+    /**
+     * The general form, mapping into a caller's {@link Arena}. The mapping then lives as long as
+     * that arena: {@link #close()} only marks this object closed, and closing the arena unmaps
+     * (and invalidates every segment obtained from it). This is the fast path for short-lived
+     * mappings: closing a shared arena, as {@link #close()} does for the other forms, makes every
+     * JVM thread pass a safepoint, while a confined arena closes without one; a confined arena
+     * also confines the segment to its owner thread.
+     *
+     * @param arena where to map, or null for a shared arena of this object's own
+     */
+    public static SharedMemory open(String name, OpenMode mode, long size, int permissions, Arena arena) {
         String n = normalizeName(name);
         if (mode != OpenMode.OPEN_EXISTING && size <= 0) {
             throw Errno.invalid("shm_open", Errno.quote(n), Consts.EINVAL, "size must be positive, was " + size);
@@ -96,10 +113,10 @@ public final class SharedMemory implements AutoCloseable {
         if ((permissions & ~0777) != 0) {
             throw Errno.invalid("shm_open", Errno.quote(n), Consts.EINVAL, "permissions must be within 0777, was " + Libc.octal(permissions));
         }
-        return map(n, mode, size, permissions, false);
+        return map(n, mode, size, permissions, false, arena);
     }
 
-    private static SharedMemory map(String n, OpenMode mode, long size, int permissions, boolean readOnly) {
+    private static SharedMemory map(String n, OpenMode mode, long size, int permissions, boolean readOnly, Arena callerArena) {
         int access = readOnly ? Consts.O_RDONLY : Consts.O_RDWR;
         int fd;
         boolean created;
@@ -134,7 +151,7 @@ public final class SharedMemory implements AutoCloseable {
                 created = c;
             }
         }
-        Arena arena = Arena.ofShared();
+        Arena arena = callerArena != null ? callerArena : Arena.ofShared();
         try {
             String object = Errno.quote(n);
             long actual;
@@ -149,9 +166,9 @@ public final class SharedMemory implements AutoCloseable {
             }
             MemorySegment seg = Libc.mmap(fd, actual, !readOnly, arena, object);
             if (readOnly) seg = seg.asReadOnly();
-            return new SharedMemory(n, actual, created, readOnly, arena, seg);
+            return new SharedMemory(n, actual, created, readOnly, arena, callerArena == null, seg);
         } catch (RuntimeException | Error e) {
-            arena.close();
+            if (callerArena == null) arena.close();
             if (created) Libc.shmUnlink(n);
             throw e;
         } finally {
@@ -256,12 +273,16 @@ public final class SharedMemory implements AutoCloseable {
         }
     }
 
-    /** Unmaps this process's view. Idempotent. Does not unlink. */
+    /**
+     * Unmaps this process's view (for a mapping in a caller's arena: marks it closed; the arena's
+     * close unmaps). Idempotent. Does not unlink.
+     */
     @Override
     public void close() {
         synchronized (this) {
             if (closed) return;
             closed = true;
+            if (!ownsArena) return;
             try {
                 arena.close();
             } catch (IllegalStateException inUse) {
