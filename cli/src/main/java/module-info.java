@@ -3,6 +3,7 @@ module dev.shmkit.cli {
     requires dev.shmkit.shm;
     requires dev.shmkit.semaphores;
     requires dev.shmkit.signals;
+    requires dev.shmkit.rings;
     requires info.picocli;
     opens dev.shmkit.cli to info.picocli;
     exports dev.shmkit.cli;

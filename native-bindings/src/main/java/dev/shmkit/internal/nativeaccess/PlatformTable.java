@@ -133,6 +133,10 @@ public final class PlatformTable {
         m.put("PATH_MAX", (long) LibcH.PATH_MAX());
         m.put("SEM_FAILED", LibcH.SEM_FAILED().address());
         m.put("SIZEOF_MQ_ATTR", dev.shmkit.internal.nativeaccess.gen.mq_attr.layout().byteSize());
+        m.put("OFFSETOF_MQ_FLAGS", dev.shmkit.internal.nativeaccess.gen.mq_attr.mq_flags$offset());
+        m.put("OFFSETOF_MQ_MAXMSG", dev.shmkit.internal.nativeaccess.gen.mq_attr.mq_maxmsg$offset());
+        m.put("OFFSETOF_MQ_MSGSIZE", dev.shmkit.internal.nativeaccess.gen.mq_attr.mq_msgsize$offset());
+        m.put("OFFSETOF_MQ_CURMSGS", dev.shmkit.internal.nativeaccess.gen.mq_attr.mq_curmsgs$offset());
         // <errno.h>
         m.put("EPERM", (long) LibcH.EPERM());
         m.put("ENOENT", (long) LibcH.ENOENT());
