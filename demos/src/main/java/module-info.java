@@ -3,5 +3,7 @@ module dev.shmkit.demos {
     requires dev.shmkit.shm;
     requires dev.shmkit.semaphores;
     requires dev.shmkit.signals;
+    requires dev.shmkit.rings;
+    requires dev.shmkit.objects;
     exports dev.shmkit.demos;
 }

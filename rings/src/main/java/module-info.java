@@ -5,4 +5,5 @@
 module dev.shmkit.rings {
     requires transitive dev.shmkit.semaphores;
     exports dev.shmkit.ring;
+    exports dev.shmkit.queue;
 }

@@ -153,11 +153,15 @@ public final class SharedRing implements AutoCloseable {
 
     /** Uses the ring another process initialized at {@code offset} of {@code segment}. */
     public static SharedRing open(MemorySegment segment, long offset) {
+        String where = "ring at offset " + offset;
         MemorySegment head = slice(segment, offset, HEADER_LENGTH);
+        int magic = (int) INT.getAcquire(head, MAGIC_OFFSET);
+        if (magic != MAGIC) throw new IllegalStateException(where + " is not a shmkit ring (magic 0x" + Integer.toHexString(magic) + ")");
         long cap = head.get(ValueLayout.JAVA_LONG, CAPACITY_OFFSET);
-        validate(head, "ring at offset " + offset);
-        return new SharedRing(validate(slice(segment, offset, HEADER_LENGTH + cap), "ring at offset " + offset), null,
-                "ring at offset " + offset);
+        if (cap < MIN_CAPACITY || cap > MAX_CAPACITY || Long.bitCount(cap) != 1 || offset > segment.byteSize() - HEADER_LENGTH - cap) {
+            throw new IllegalStateException(where + " has a corrupt capacity " + cap + " for a segment of " + segment.byteSize() + " bytes");
+        }
+        return new SharedRing(validate(slice(segment, offset, HEADER_LENGTH + cap), where), null, where);
     }
 
     private static MemorySegment slice(MemorySegment segment, long offset, long size) {
