@@ -125,7 +125,8 @@ final class ShmCommand {
 
     @Command(name = "ls", mixinStandardHelpOptions = true,
             description = {"List POSIX shared memory objects (Linux: the entries of /dev/shm).",
-                    "Columns: NAME SIZE MODE OWNER KIND; KIND is 'sem' for a named semaphore, else 'shm'."})
+                    "Columns: NAME SIZE MODE OWNER KIND; KIND is 'sem' for a named semaphore, the kind of a shmkit object",
+                    "(value, array, map, list, lock, rlock, condition, event, semaphore, barrier, ring), else 'shm'."})
     static final class Ls implements Callable<Integer> {
         @Mixin Common.DebugOption debug;
         @Spec CommandSpec spec;
@@ -150,13 +151,26 @@ final class ShmCommand {
                     String file = p.getFileName().toString();
                     boolean sem = file.startsWith("sem.");
                     out.printf("%-40s %12d %5s %-10s %s%n", "/" + (sem ? file.substring(4) : file), a.size(),
-                            Common.octal(bits(a.permissions())), a.owner().getName(), sem ? "sem" : "shm");
+                            Common.octal(bits(a.permissions())), a.owner().getName(), sem ? "sem" : kind(p));
                 } catch (IOException ignored) {
                     // removed while listing
                 }
             }
             out.flush();
             return Main.OK;
+        }
+
+        /** What a shmkit object holds, from its first bytes; "shm" for anything else or an unreadable object. */
+        private static String kind(Path p) {
+            byte[] head = new byte[dev.shmkit.objects.Kinds.PREFIX_BYTES];
+            int n;
+            try (java.io.InputStream in = Files.newInputStream(p)) {
+                n = in.readNBytes(head, 0, head.length);
+            } catch (IOException unreadable) {
+                return "shm";
+            }
+            String kind = dev.shmkit.objects.Kinds.describe(head, n);
+            return kind != null ? kind : "shm";
         }
 
         private static int bits(Set<PosixFilePermission> perms) {
