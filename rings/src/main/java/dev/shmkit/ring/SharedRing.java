@@ -64,6 +64,8 @@ public final class SharedRing implements AutoCloseable {
     private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final int SPIN_TRIES = 2_000;
     private static final int YIELD_TRIES = 20;
+    /** Waits that never sleep look for dead peers every 4096 attempts (a few ms of spinning). */
+    private static final int LIVENESS_CHECK_MASK = 4095;
     private static final long SELF_ID = pack(ProcessId.current());
 
     private final MemorySegment ring;
@@ -214,7 +216,9 @@ public final class SharedRing implements AutoCloseable {
         }
         long head = (long) LONG.getVolatile(s, HEAD_OFFSET);
         long tail = (long) LONG.getVolatile(s, TAIL_OFFSET);
-        if (head < 0 || tail < head || tail - head > cap || (head & 7) != 0 || (tail & 7) != 0) {
+        // The head may lead the tail by up to a lap when a producer died before publishing the tail
+        // and a consumer recovered its claim: the next claimer repairs the tail.
+        if (head < 0 || tail < 0 || tail - head > cap || head - tail > cap || (head & 7) != 0 || (tail & 7) != 0) {
             throw new IllegalStateException(where + " has corrupt positions (head " + head + ", tail " + tail + ")");
         }
         return s;
@@ -317,7 +321,9 @@ public final class SharedRing implements AutoCloseable {
 
     /** Moves the tail past records a dead claimer claimed without publishing the tail. */
     private void repairTail() {
-        long tail = (long) LONG.getVolatile(ring, TAIL_OFFSET);
+        // A consumer may already have recovered and consumed the dead claimer's record, moving the
+        // head past the unpublished tail: the free space starts at whichever is further.
+        long tail = Math.max((long) LONG.getVolatile(ring, TAIL_OFFSET), (long) LONG.getVolatile(ring, HEAD_OFFSET));
         while (true) {
             long w = (long) LONG.getVolatile(buffer, tail & mask);
             int len = Math.abs((int) w);
@@ -440,7 +446,7 @@ public final class SharedRing implements AutoCloseable {
                 long w = (long) LONG.getAcquire(buffer, index);
                 int len = (int) w;
                 if (len <= 0) break;
-                if (len > capacity - index) throw corrupt(index, w);
+                if (len < RECORD_HEADER_LENGTH || len > capacity - index) throw corrupt(index, w);
                 pos += align(len);
                 int type = (int) (w >>> 32);
                 if (type == PADDING_TYPE) continue;
@@ -483,7 +489,10 @@ public final class SharedRing implements AutoCloseable {
         while (true) {
             int n = read(handler, limit);
             if (n > 0) return n;
-            if (!awaitData(deadline)) return 0;
+            if (!awaitData(deadline)) {
+                recoverDeadClaim(); // even a zero timeout gets past a dead producer's claim
+                return read(handler, limit);
+            }
         }
     }
 
@@ -500,6 +509,7 @@ public final class SharedRing implements AutoCloseable {
             if (dataAvailable()) return true;
             if (Thread.interrupted()) throw new InterruptedException();
             if (deadline != -1 && deadline - System.nanoTime() <= 0) return false;
+            if ((i & LIVENESS_CHECK_MASK) == LIVENESS_CHECK_MASK) recoverDeadClaim(); // strategies that never sleep too
             if (pause(strategy, i)) continue;
             INT.getAndAdd(ring, DATA_WAITERS_OFFSET, 1);
             try {
@@ -518,6 +528,9 @@ public final class SharedRing implements AutoCloseable {
             if (hasRoom(needed)) return true;
             if (Thread.interrupted()) throw new InterruptedException();
             if (deadline != -1 && deadline - System.nanoTime() <= 0) return false;
+            if ((i & LIVENESS_CHECK_MASK) == LIVENESS_CHECK_MASK && consumerState() == PeerState.DEAD) {
+                throw new PeerDeadException("every consumer of " + description + " has died; it stays full");
+            }
             if (pause(strategy, i)) continue;
             INT.getAndAdd(ring, SPACE_WAITERS_OFFSET, 1);
             try {

@@ -1,0 +1,86 @@
+package dev.shmkit.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+import static dev.shmkit.cli.CliTest.shmkit;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code shmkit bench ring-rtt|ring-tput}: real (short) cross-process runs print one
+ * {@code name metric value unit} line per figure; bad options are usage errors. The figures
+ * themselves are not checked: this machine may be busy.
+ */
+class BenchCliTest {
+    private static final Pattern FIGURE = Pattern.compile("^(\\S+) (rtt_p50|rtt_p99|msgs_per_s|MB_per_s) (\\d+(\\.\\d+)?) (ns|msg/s|MB/s)$");
+
+    private static List<String> figures(String out) {
+        return out.lines().filter(l -> !l.startsWith("#")).toList();
+    }
+
+    private static void assertFigure(List<String> lines, String name, String metric, String unit) {
+        assertTrue(lines.stream().anyMatch(l -> {
+            var m = FIGURE.matcher(l);
+            return m.matches() && m.group(1).equals(name) && m.group(2).equals(metric) && m.group(5).equals(unit)
+                    && Double.parseDouble(m.group(3)) > 0;
+        }), name + " " + metric + " missing from " + lines);
+    }
+
+    @Test
+    void ringRtt() {
+        CliTest.Outcome o = shmkit("bench", "ring-rtt", "--iterations", "3000", "--warmup", "0.2", "--no-pin", "--capacity", "64K");
+        assertEquals(0, o.status(), o.out() + o.err());
+        List<String> lines = figures(o.out());
+        for (String l : lines) assertTrue(FIGURE.matcher(l).matches(), "not a figure line: '" + l + "' in\n" + o.out());
+        assertFigure(lines, "raw-pingpong", "rtt_p50", "ns");
+        assertFigure(lines, "raw-pingpong", "rtt_p99", "ns");
+        assertFigure(lines, "ring-spsc-8B", "rtt_p50", "ns");
+        assertFigure(lines, "ring-spsc-8B", "rtt_p99", "ns");
+        assertEquals(4, lines.size(), o.out());
+    }
+
+    @Test
+    void ringTput() {
+        CliTest.Outcome o = shmkit("bench", "ring-tput", "--size", "64", "--seconds", "0.5", "--warmup", "0.2", "--no-pin");
+        assertEquals(0, o.status(), o.out() + o.err());
+        List<String> lines = figures(o.out());
+        assertFigure(lines, "ring-spsc-64B", "msgs_per_s", "msg/s");
+        assertFigure(lines, "ring-spsc-64B", "MB_per_s", "MB/s");
+        assertEquals(2, lines.size(), o.out());
+    }
+
+    @Test
+    void ringTputOtherKindsAndBatches() {
+        CliTest.Outcome o = shmkit("bench", "ring-tput", "--kind", "mpmc", "--batch", "32", "--seconds", "0.5", "--warmup", "0.2", "--no-pin");
+        assertEquals(0, o.status(), o.out() + o.err());
+        assertFigure(figures(o.out()), "ring-mpmc-8B-batch32", "msgs_per_s", "msg/s");
+        o = shmkit("bench", "ring-rtt", "--size", "100", "--iterations", "2000", "--warmup", "0.1", "--no-baseline", "--no-pin");
+        assertEquals(0, o.status(), o.out() + o.err());
+        List<String> lines = figures(o.out());
+        assertFigure(lines, "ring-spsc-100B", "rtt_p99", "ns");
+        assertEquals(2, lines.size(), o.out());
+    }
+
+    @Test
+    void usageErrors() {
+        for (String[] args : new String[][] {
+                {"bench", "ring-tput", "--size", "4"},
+                {"bench", "ring-tput", "--kind", "lifo"},
+                {"bench", "ring-tput", "--capacity", "1000"},
+                {"bench", "ring-tput", "--size", "200K"},
+                {"bench", "ring-tput", "--batch", "100000"},
+                {"bench", "ring-rtt", "--iterations", "0"},
+                {"bench", "ring-rtt", "--bogus"},
+        }) {
+            CliTest.Outcome o = shmkit(args);
+            assertEquals(2, o.status(), String.join(" ", args) + ": " + o.err());
+            assertTrue(o.err().startsWith("shmkit bench "), o.err());
+        }
+        CliTest.Outcome help = shmkit("bench", "--help");
+        assertEquals(0, help.status());
+        assertTrue(help.out().contains("ring-rtt") && help.out().contains("ring-tput") && !help.out().contains("peer"), help.out());
+    }
+}
