@@ -5,5 +5,7 @@ module dev.shmkit.demos {
     requires dev.shmkit.signals;
     requires dev.shmkit.rings;
     requires dev.shmkit.objects;
+    requires dev.shmkit.processes;
+    requires java.desktop; // the speed-up chart (BufferedImage, ImageIO), drawn headless
     exports dev.shmkit.demos;
 }

@@ -13,7 +13,7 @@ import java.io.PrintWriter;
 @Command(name = "shmkit", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Native inter-process communication: shared memory, System V IPC and more.",
         subcommands = {ShmCommand.class, SysVCommand.class, SyncCommands.Sem.class, SyncCommands.LockCmd.class,
-                SyncCommands.EventCmd.class, SyncCommands.BarrierCmd.class, SignalCommand.class, FifoCommand.class, MqCommand.class, MsgqCommand.class, ValueCommand.class, MapCommand.class, RingCommand.class, QueueCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+                SyncCommands.EventCmd.class, SyncCommands.BarrierCmd.class, SignalCommand.class, FifoCommand.class, MqCommand.class, MsgqCommand.class, ValueCommand.class, MapCommand.class, RingCommand.class, QueueCommand.class, BenchCommand.class, RunCommand.class, PsCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit status: 0 success, 1 failure, 2 usage error, 3 timeout."})
 public final class Main {
     public static final int OK = 0;
