@@ -166,6 +166,10 @@ final class WorkerMain {
             }
         } catch (IOException e) {
             // the pipe broke: the parent is gone
+        } catch (Throwable t) {
+            // Out of memory here, say: without this thread the worker would wait for its control messages forever.
+            System.err.println("shmkit child " + pid + ": control thread failed: " + t + "; stopping");
+            halt(Wire.EXIT_VM_ERROR);
         }
         if (setup.daemon()) {
             destroyDescendants();
@@ -251,6 +255,12 @@ final class WorkerMain {
                 tasks.poll(handler, 64, 1, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 // an interrupt that arrived between tasks: nothing to stop
+            } catch (Throwable t) {
+                // Not a task's failure (those are caught and reported): a corrupt record, or memory ran out
+                // outside a task. The parent sees this worker exit and replaces it.
+                System.err.println("shmkit worker " + pid + ": " + t + "; stopping");
+                t.printStackTrace();
+                halt(t instanceof VirtualMachineError ? Wire.EXIT_VM_ERROR : Wire.EXIT_SETUP_FAILED);
             }
             if (batchStart != 0) {
                 // Time on tasks, not waiting for them: the parent sizes its window by it.

@@ -690,8 +690,7 @@ final class WorkerSlot implements Runnable {
                         + pool.taskTimeout + "; worker " + slot + " (pid " + w.pid + ") was killed and replaced", pool.taskTimeout);
             } else {
                 cause = new WorkerCrashedException("worker " + slot + " (pid " + w.pid + ") died while running " + what(head.job, idx)
-                        + ": " + status + (status.exitValue() == 0 || !status.killedBySignal() ? " (did the task call System.exit?)" : "")
-                        + "; the pool replaced it", w.pid, status, null);
+                        + ": " + status + hint(status) + "; the pool replaced it", w.pid, status, null);
             }
             pool.counted(0, 1);
             head.job.failed(idx, cause);
@@ -716,6 +715,12 @@ final class WorkerSlot implements Runnable {
             }
         }
         pool.workerGone(this);
+    }
+
+    private static String hint(ExitStatus status) {
+        if (status.killedBySignal()) return "";
+        if (status.exitValue() == Wire.EXIT_VM_ERROR) return " (it ran out of memory, or another VM error; did the task call System.exit(3)?)";
+        return " (did the task call System.exit?)";
     }
 
     private void requeueInflight() {
