@@ -2,7 +2,7 @@
 """Python's multiprocessing doing what dev.shmkit.benchmarks.PoolBenchmark does with shmkit.
 
 Prints one "python <metric> <value> <unit>" line per figure (the median of --rounds rounds after
-a warm-up round) and the spread on a "#" line:
+--warmup unmeasured ones) and the spread on a "#" line:
   spawn_start_to_exit, fork_start_to_exit   Process(target=noop).start() + join(), ms
   map_chunk1, map_default                   Pool(2).map(inc, range(--tasks)) with chunksize=1 / default, tasks/s
   apply_async                               --async-tasks apply_async calls then get(), tasks/s
@@ -60,6 +60,7 @@ def report(metric, values, unit):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--tasks", type=int, default=100_000)
     p.add_argument("--async-tasks", type=int, default=20_000)
     p.add_argument("--limit", type=int, default=300_000)
@@ -83,7 +84,7 @@ def main():
     if not a.only or "map" in a.only:
         c1, cd, aa = [], [], []
         with mp.get_context("fork").Pool(2) as pool:
-            for r in range(-1, a.rounds):
+            for r in range(-max(1, a.warmup), a.rounds):
                 t = time.perf_counter()
                 out = pool.map(inc, range(a.tasks), chunksize=1)
                 x = a.tasks / (time.perf_counter() - t)

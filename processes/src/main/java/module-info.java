@@ -1,8 +1,10 @@
 /**
  * Child processes and process pools (issue #6): {@link dev.shmkit.process.ChildProcess} starts a
  * child JVM that runs a serializable task or a main class, and {@link dev.shmkit.process.ProcessPool}
- * is an {@link java.util.concurrent.ExecutorService} of worker JVMs fed through shared-memory rings.
- * {@code dev.shmkit.process.internal} (the child's entry point and the wire formats) is not exported.
+ * is an {@link java.util.concurrent.ExecutorService} of worker JVMs fed through shared-memory rings;
+ * {@link dev.shmkit.process.ShmkitProcesses} lists them for {@code shmkit ps}. The children run
+ * {@code dev.shmkit.process.WorkerMain} (package-private; the java launcher starts it with
+ * {@code -m dev.shmkit.processes/dev.shmkit.process.WorkerMain} or from the class path).
  */
 module dev.shmkit.processes {
     requires transitive dev.shmkit.rings;

@@ -17,12 +17,15 @@ import java.util.stream.IntStream;
  * Process pools and child processes (issue #6): a plain {@code main} like
  * {@link CrossProcessSync}, since what is measured spans several JVMs. Prints one
  * {@code pool <metric> <value> <unit>} line per figure, the median of {@code --rounds} rounds
- * after one warm-up round, with the spread on a {@code #} line. Compare with
+ * after {@code --warmup} unmeasured ones (the JIT needs about a million small tasks in the workers
+ * to reach its steady state; the first, cold round is printed as well), with the spread on a
+ * {@code #} line. Compare with
  * {@code benchmarks/python/pool_bench.py} (the same work with Python's multiprocessing).
  *
  * <ul>
- *   <li>{@code child_start_to_result}: {@link ChildProcess#start} of a trivial callable until
- *       its result is back (JVM start, shmkit's child set-up, the task, the exit).</li>
+ *   <li>{@code child_start_to_result}, {@code child_start_to_exit}: {@link ChildProcess#start}
+ *       of a trivial callable until its result is back (JVM start, shmkit's child set-up, the
+ *       task), and until the child has exited (Python's spawn figure is start to exit).</li>
  *   <li>{@code worker_ready}: a 1-worker {@link ProcessPool} from {@code build()} until
  *       {@code awaitReady}; with {@code --startup-cache DIR} also with a JDK AOT cache
  *       ({@code worker_ready_aot}, recorded first if missing).</li>
@@ -40,6 +43,7 @@ public final class PoolBenchmark {
 
     public static void main(String[] args) throws Exception {
         int rounds = 5;
+        int warmup = 10;
         int tasks = 100_000;
         int asyncTasks = 20_000;
         long limit = 3_000_000;
@@ -49,6 +53,7 @@ public final class PoolBenchmark {
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+                case "--warmup" -> warmup = Integer.parseInt(args[++i]);
                 case "--tasks" -> tasks = Integer.parseInt(args[++i]);
                 case "--async-tasks" -> asyncTasks = Integer.parseInt(args[++i]);
                 case "--limit" -> limit = Long.parseLong(args[++i]);
@@ -61,20 +66,23 @@ public final class PoolBenchmark {
         System.out.println("# " + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, load "
                 + Files.readString(Path.of("/proc/loadavg")).trim());
         if (only.isEmpty() || only.contains("start")) startup(starts, cache);
-        if (only.isEmpty() || only.contains("map")) throughput(rounds, tasks, asyncTasks);
+        if (only.isEmpty() || only.contains("map")) throughput(rounds, warmup, tasks, asyncTasks);
         if (only.isEmpty() || only.contains("cpu")) cpu(rounds, limit);
     }
 
     private static void startup(int starts, Path cache) throws Exception {
         double[] child = new double[starts];
+        double[] exit = new double[starts];
         for (int i = 0; i < starts; i++) {
             long t = System.nanoTime();
-            try (ChildProcess<Integer> c = ChildProcess.start(() -> 42)) {
-                if (c.result() != 42) throw new IllegalStateException();
-            }
+            ChildProcess<Integer> c = ChildProcess.start(() -> 42);
+            if (c.result() != 42) throw new IllegalStateException();
             child[i] = (System.nanoTime() - t) / 1e6;
+            c.join();
+            exit[i] = (System.nanoTime() - t) / 1e6;
         }
         report("child_start_to_result", child, "ms");
+        report("child_start_to_exit", exit, "ms");
         report("worker_ready", workerReady(starts, null), "ms");
         if (cache != null) {
             // The first pool records the cache in a background JVM; wait until it is in place.
@@ -108,7 +116,7 @@ public final class PoolBenchmark {
         return ms;
     }
 
-    private static void throughput(int rounds, int tasks, int asyncTasks) throws Exception {
+    private static void throughput(int rounds, int warmup, int tasks, int asyncTasks) throws Exception {
         List<Integer> inputs = IntStream.range(0, tasks).boxed().toList();
         List<Integer> asyncInputs = inputs.subList(0, asyncTasks);
         double[] chunk1 = new double[rounds];
@@ -116,7 +124,7 @@ public final class PoolBenchmark {
         double[] async = new double[rounds];
         try (ProcessPool pool = ProcessPool.builder().workers(2).name("bench").build()) {
             pool.awaitReady(Duration.ofSeconds(120));
-            for (int r = -1; r < rounds; r++) { // round -1 warms up
+            for (int r = -Math.max(1, warmup); r < rounds; r++) { // the negative rounds warm up
                 long t = System.nanoTime();
                 List<Integer> out = pool.map(x -> x + 1, inputs, 1);
                 double a = tasks / ((System.nanoTime() - t) / 1e9);
@@ -130,6 +138,9 @@ public final class PoolBenchmark {
                 for (Integer x : asyncInputs) fs.add(pool.applyAsync((Integer v) -> v + 1, x));
                 CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new)).join();
                 double c = asyncTasks / ((System.nanoTime() - t) / 1e9);
+                if (r == -Math.max(1, warmup)) {
+                    System.out.printf(Locale.ROOT, "# cold (first round): map_chunk1 %.4g, map_default %.4g, apply_async %.4g tasks/s%n", a, b, c);
+                }
                 if (r >= 0) {
                     chunk1[r] = a;
                     chunkDefault[r] = b;

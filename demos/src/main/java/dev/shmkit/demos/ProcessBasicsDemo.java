@@ -34,7 +34,8 @@ public final class ProcessBasicsDemo {
             System.out.println("started " + c.name() + " as pid " + c.pid());
         }
         for (ChildProcess<String> c : children) {
-            String says = c.result(); // join() and the result
+            String says = c.result(); // the result, as soon as it is back
+            c.join();                 // and the child's exit
             System.out.printf("joined %s: \"%s\", exit code %d, start-up %d ms%n", c.name(), says, c.exitCode().orElseThrow(),
                     c.startupTime().map(Duration::toMillis).orElse(-1L));
         }

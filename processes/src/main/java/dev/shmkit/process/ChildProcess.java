@@ -64,6 +64,8 @@ public final class ChildProcess<V> implements AutoCloseable {
     private final boolean daemon;
     private final ValueCodec values;
     private final CompletableFuture<ChildProcess<V>> exited = new CompletableFuture<>();
+    /** Completes when the task's outcome is known: its result or exception arrived, or the child ended without one. */
+    private final CompletableFuture<Void> outcome = new CompletableFuture<>();
     private final Object lock = new Object();
     private final Fragments.Assembler assembler = new Fragments.Assembler(Integer.MAX_VALUE);
     private volatile boolean resultReceived;
@@ -264,6 +266,7 @@ public final class ChildProcess<V> implements AutoCloseable {
                 closed = true;
                 spawned.release();
             }
+            outcome.complete(null);
             exited.complete(this);
         }
     }
@@ -273,11 +276,13 @@ public final class ChildProcess<V> implements AutoCloseable {
             case Wire.R_OK -> {
                 result = values.decode(buf, index + Wire.RESULT_HEADER, length - Wire.RESULT_HEADER);
                 resultReceived = true;
+                outcome.complete(null);
             }
             case Wire.R_ERROR, Wire.R_FATAL -> {
                 byte[] b = new byte[length - Wire.RESULT_HEADER];
                 MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, index + Wire.RESULT_HEADER, b, 0, b.length);
                 exception = ExceptionCodec.decode(b, spawned.process().pid());
+                outcome.complete(null);
             }
             case Wire.R_FRAGMENT -> {
                 MemorySegment whole = assembler.accept(buf, index, length);
@@ -361,15 +366,21 @@ public final class ChildProcess<V> implements AutoCloseable {
     }
 
     /**
-     * Waits for the child and returns its task's result ({@code null} for a runnable or a main
-     * class).
+     * Waits for the task's outcome and returns its result ({@code null} for a runnable or a main
+     * class). The result is returned as soon as it arrives; the child exits on its own right after
+     * (use {@link #join()} to wait for that too).
      *
      * @throws TaskFailedException when the task threw (cause: a {@link RemoteException}) or the
      *                             child ended without a result (cause: a {@link WorkerCrashedException})
      */
     @SuppressWarnings("unchecked")
     public V result() throws InterruptedException {
-        join();
+        try {
+            outcome.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+        if (!resultReceived && exception == null) join(); // ended without an outcome: wait for the exit status
         RemoteException e = exception;
         if (e != null) throw new TaskFailedException("child " + name + " (pid " + pid() + ") failed: " + e, e, 0);
         if (!resultReceived) {

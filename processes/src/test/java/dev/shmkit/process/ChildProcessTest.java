@@ -34,9 +34,10 @@ class ChildProcessTest { // its tests run side by side (junit-platform.propertie
         try (ChildProcess<Long> child = ChildProcess.builder().name("who").start(() -> ProcessHandle.current().pid())) {
             assertEquals("who", child.name());
             assertTrue(child.isDaemon());
-            long pid = child.result();
+            long pid = child.result(); // as soon as it arrives; the child then exits by itself
             assertEquals(child.pid(), pid);
             assertNotEquals(ProcessHandle.current().pid(), pid);
+            assertTrue(child.join(WAIT));
             assertEquals(0, child.exitCode().orElseThrow());
             assertTrue(child.exitStatus().orElseThrow().isSuccess());
             assertFalse(child.isAlive());
