@@ -10,15 +10,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code shmkit bench ring-rtt|ring-tput}: real (short) cross-process runs print one
- * {@code name metric value unit} line per figure; bad options are usage errors. The figures
- * themselves are not checked: this machine may be busy.
+ * {@code shmkit bench rings|ring-rtt|ring-tput} (RingBench): real (short) cross-process runs print
+ * one {@code name metric value unit} line per figure ({@code rings} also the ratio block); bad
+ * options are usage errors. The figures themselves are not checked: this machine may be busy.
  */
 class BenchCliTest {
     private static final Pattern FIGURE = Pattern.compile("^(\\S+) (rtt_p50|rtt_p99|msgs_per_s|MB_per_s) (\\d+(\\.\\d+)?) (ns|msg/s|MB/s)$");
+    private static final Pattern RATIO = Pattern.compile("^ratio (\\S+) (-|\\d+\\.\\d+) (-|[<>]=\\d+(\\.\\d+)?) (MET|MISSED|info|n/a)$");
 
     private static List<String> figures(String out) {
-        return out.lines().filter(l -> !l.startsWith("#")).toList();
+        return out.lines().filter(l -> !l.startsWith("#") && !l.startsWith("ratio ")).toList();
     }
 
     private static void assertFigure(List<String> lines, String name, String metric, String unit) {
@@ -39,7 +40,9 @@ class BenchCliTest {
         assertFigure(lines, "raw-pingpong", "rtt_p99", "ns");
         assertFigure(lines, "ring-spsc-8B", "rtt_p50", "ns");
         assertFigure(lines, "ring-spsc-8B", "rtt_p99", "ns");
-        assertEquals(4, lines.size(), o.out());
+        assertFigure(lines, "ring-spsc-8B-raw-paired", "rtt_p50", "ns");
+        assertFigure(lines, "ring-spsc-8B-raw-paired", "rtt_p99", "ns");
+        assertEquals(6, lines.size(), o.out());
     }
 
     @Test
@@ -61,7 +64,29 @@ class BenchCliTest {
         assertEquals(0, o.status(), o.out() + o.err());
         List<String> lines = figures(o.out());
         assertFigure(lines, "ring-spsc-100B", "rtt_p99", "ns");
-        assertEquals(2, lines.size(), o.out());
+        assertEquals(4, lines.size(), o.out()); // the ring's and the paired raw ping-pong's
+        o = shmkit("bench", "ring-tput", "--kind", "mpsc", "--producers", "2", "--seconds", "0.3", "--warmup", "0.1", "--no-pin");
+        assertEquals(0, o.status(), o.out() + o.err());
+        assertFigure(figures(o.out()), "ring-mpsc-8B-2p", "msgs_per_s", "msg/s");
+    }
+
+    @Test
+    void ringsRunsTheHarnessAndPrintsTheRatios() {
+        CliTest.Outcome list = shmkit("bench", "rings", "--list");
+        assertEquals(0, list.status(), list.err());
+        for (String name : List.of("shmkit-spsc-8B-rtt", "shmkit-spsc-64B-tput", "shmkit-mpsc-8B-2p-tput", "c-futex-pingpong",
+                "shmkit-spsc-8B-blocking-rtt", "shmkit-spsc-idle-cpu", "python-mp-queue-int", "agrona-oneToOne-8B-tput")) {
+            assertTrue(list.out().lines().anyMatch(l -> l.startsWith(name)), name + " missing from\n" + list.out());
+        }
+        CliTest.Outcome o = shmkit("bench", "rings", "--only", "^shmkit-spsc-64B-tput$|^shmkit-mpmc-64B-tput$", "--seconds", "0.2",
+                "--warmup", "0.1", "--no-pin");
+        assertEquals(0, o.status(), o.out() + o.err());
+        assertFigure(figures(o.out()), "shmkit-spsc-64B-tput", "msgs_per_s", "msg/s");
+        assertFigure(figures(o.out()), "shmkit-mpmc-64B-tput", "msgs_per_s", "msg/s");
+        List<String> ratios = o.out().lines().filter(l -> l.startsWith("ratio ")).toList();
+        for (String l : ratios) assertTrue(RATIO.matcher(l).matches(), "not a ratio line: '" + l + "'");
+        assertTrue(ratios.stream().anyMatch(l -> l.startsWith("ratio mpmc-64B/spsc-64B ") && !l.endsWith(" n/a")), o.out());
+        assertTrue(ratios.stream().anyMatch(l -> l.equals("ratio spsc-8B/agrona-tryClaim - >=1.5 n/a")), o.out()); // Agrona: CrossProcessRing only
     }
 
     @Test
@@ -74,6 +99,9 @@ class BenchCliTest {
                 {"bench", "ring-tput", "--batch", "100000"},
                 {"bench", "ring-rtt", "--iterations", "0"},
                 {"bench", "ring-rtt", "--bogus"},
+                {"bench", "ring-tput", "--producers", "2"},
+                {"bench", "rings", "--only", "("},
+                {"bench", "rings", "--seconds", "0"},
         }) {
             CliTest.Outcome o = shmkit(args);
             assertEquals(2, o.status(), String.join(" ", args) + ": " + o.err());
@@ -81,6 +109,6 @@ class BenchCliTest {
         }
         CliTest.Outcome help = shmkit("bench", "--help");
         assertEquals(0, help.status());
-        assertTrue(help.out().contains("ring-rtt") && help.out().contains("ring-tput") && !help.out().contains("peer"), help.out());
+        assertTrue(help.out().contains("rings") && help.out().contains("ring-rtt") && help.out().contains("ring-tput") && !help.out().contains("peer"), help.out());
     }
 }
