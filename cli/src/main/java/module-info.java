@@ -3,7 +3,7 @@ module dev.shmkit.cli {
     requires dev.shmkit.shm;
     requires dev.shmkit.semaphores;
     requires dev.shmkit.signals;
-    requires dev.shmkit.rings;
+    requires transitive dev.shmkit.rings; // RingBench (public: CrossProcessRing extends it) has rings in its signatures
     requires dev.shmkit.objects;
     requires dev.shmkit.processes;
     requires info.picocli;
