@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <linux/version.h>
 
 #define SIZEOF_MEMBER(type, member) sizeof(((type *)0)->member)
@@ -90,6 +91,9 @@
     C(SYS_futex) C(FUTEX_WAIT) C(FUTEX_WAKE) C(FUTEX_WAIT_BITSET)             \
     C(FUTEX_WAKE_BITSET) C(FUTEX_PRIVATE_FLAG) C(FUTEX_CLOCK_REALTIME)        \
     C(FUTEX_BITSET_MATCH_ANY)                                                 \
+    /* membarrier (the heavy side of the rings' asymmetric fence) */          \
+    C(SYS_membarrier) C(MEMBARRIER_CMD_GLOBAL_EXPEDITED)                      \
+    C(MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED)                               \
     /* misc */                                                                \
     C(SEEK_SET) C(SEEK_END) C(S_IFMT) C(S_IFREG) C(NAME_MAX) C(PATH_MAX)      \
     /* errno */                                                               \

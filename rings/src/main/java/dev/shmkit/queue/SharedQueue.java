@@ -276,7 +276,7 @@ public class SharedQueue<E> extends AbstractQueue<E> implements BlockingQueue<E>
         ensureOpen();
         Taker t = new Taker();
         try {
-            ring.read(t, 1);
+            readNow(t, 1);
         } finally {
             taken(t.handled);
         }
@@ -313,6 +313,13 @@ public class SharedQueue<E> extends AbstractQueue<E> implements BlockingQueue<E>
         return t.value;
     }
 
+    /** A read that does not wait but gets past a record claimed by a producer that died. */
+    private int readNow(MessageHandler h, int limit) {
+        int n = ring.read(h, limit);
+        if (n == 0 && ring.recoverDeadClaim()) n = ring.read(h, limit);
+        return n;
+    }
+
     @Override
     public int drainTo(Collection<? super E> c) {
         return drainTo(c, Integer.MAX_VALUE);
@@ -336,7 +343,7 @@ public class SharedQueue<E> extends AbstractQueue<E> implements BlockingQueue<E>
         int total = 0;
         try {
             while (total < maxElements) {
-                int n = ring.read(h, Math.min(maxElements - total, DRAIN_BATCH));
+                int n = readNow(h, Math.min(maxElements - total, DRAIN_BATCH));
                 if (n == 0) break;
                 total += n;
             }
@@ -357,7 +364,7 @@ public class SharedQueue<E> extends AbstractQueue<E> implements BlockingQueue<E>
         int[] handled = {0};
         MessageHandler h = (type, buffer, index, length) -> handled[0]++;
         try {
-            while (ring.read(h, 1024) > 0) {
+            while (readNow(h, 1024) > 0) {
                 // discard
             }
         } finally {

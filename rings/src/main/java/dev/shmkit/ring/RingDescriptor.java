@@ -1,64 +1,73 @@
 package dev.shmkit.ring;
 
 /**
- * Layout of a {@link SharedRing}: a 2 KiB header, then {@code capacity} bytes of records.
- * Fields written by different sides sit 128 bytes apart, so producers and consumers never
- * share a cache line (nor an adjacent-line prefetch pair).
+ * Layout of a {@link SharedRing} (version 2): a 2 KiB header, then {@code capacity} bytes of
+ * records. Fields written by different sides sit 128 bytes apart, so producers and consumers
+ * never share a cache line (nor an adjacent-line prefetch pair).
  *
  * <pre>
  * header
- *    0  int magic 0x52494e47 "RING" | short version | short kind (1 SPSC, 2 MPSC, 3 MPMC)
- *    8  long capacity (a power of two)        16  int maxPayload
- *  128  long tail: next write position (grows forever; index = position &amp; (capacity - 1))
- *  256  long head: next read position
- *  384  long head cache (producers' last view of head)
+ *    0  int magic 0x52494e47 "RING" | short version (2) | short kind (1 SPSC, 2 MPSC, 3 MPMC)
+ *    8  long capacity (a power of two)   16  int maxPayload   20  int reserved
+ *   24  long salt (random, fixed at creation: seeds the free marks)
+ *  128  long tail: next claim position (grows forever; index = position &amp; (capacity - 1)).
+ *       SPSC: stored by the producer after each claim. MPSC/MPMC: a hint that claimers and
+ *       their helpers move forward with a CAS once a record's header is in place.
+ *  256  long head: next read position (the consumer, after handing records out)
+ *  264  long clean: every word of [clean, head) is consumed but may still hold old records;
+ *       every word of [tail, clean + capacity) holds the free mark of its position's lap
  *  512  int data sequence (futex word consumers sleep on) | int sleeping consumers
  *  640  int space sequence (futex word producers sleep on) | int sleeping producers
- *  768  long recovered records  | long consumer-lock recoveries (redeliveries)
- *  832  producer claim lock (SharedLock, 64 bytes; MPSC and MPMC)
+ *  648  int space wanted (a producer found no room: clean everything consumed)
+ *  768  long recovered records | long consumer-lock recoveries (redeliveries)
  *  896  consumer lock (SharedLock, 64 bytes; MPMC)
- * 1024  producer slots: 64 x long identity (pid | start token; 0 = free)
- * 1536  consumer slots: 64 x long identity
+ * 1024  producer slots: 64 x long identity (pid | start token; 0 = free). SPSC uses slot 0 only.
+ * 1536  consumer slots: 64 x long identity. SPSC and MPSC use slot 0 only.
  * 2048  records ...
  *
- * record (8-byte aligned; never wraps: a padding record fills the end of the buffer)
- *   0                   1                   2                   3
- *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
- *  +---------------------------------------------------------------+
- *  |R|                    length (header + payload)                |  0
- *  +---------------------------------------------------------------+
- *  |  producer slot (7 bits, while claimed)  |  type id (24 bits)  |  4
- *  +---------------------------------------------------------------+
- *  |                         payload ...                          ...  8
- *  +---------------------------------------------------------------+
+ * record header: one 64-bit word at an 8-byte aligned position, written whole
+ *   6 6 6         5 5               3 3
+ *   3 2 1         6 5               2 1                                 0
+ *  +---+-----------+-----------------+-----------------------------------+
+ *  |st | slot (6)  |  type id (24)   |  length: header + payload (32)    |
+ *  +---+-----------+-----------------+-----------------------------------+
+ *  st: 0 free mark (the rest is the lap's mark), 1 claimed, 2 committed, 3 padding
+ * payload: length - 8 bytes after the header; a record never wraps (padding fills the end)
  * </pre>
  *
- * The header is one 64-bit word, written whole. Length 0: free (consumers zero what they
- * consume). Negative length: claimed by the producer whose slot is in the top 7 bits, with the
- * type id in the low 24 bits of the upper half, not yet committed. Positive: committed, with its type id; type {@link #PADDING_TYPE}
- * marks padding and records recovered from a dead producer, which consumers skip.
+ * <h2>Why free marks instead of zeroing</h2>
+ * Version 1 zeroed consumed bytes before moving the head; a consumer killed in between left a
+ * zero header with committed records behind it, and the ring stalled. Version 2 moves the head
+ * first and marks the consumed words free afterwards, behind a separate {@code clean} position
+ * that producers respect: a consumer that dies anywhere leaves either records to redeliver
+ * (head not moved) or words to mark again (clean behind head), and the next consumer finishes
+ * the job. The mark of a word is {@link #freeMark(long, long) freeMark(salt, lap)} for the lap in
+ * which its position will next be claimed, so a claimer that compare-and-sets the header of
+ * position {@code p} from {@code freeMark(lap(p))} can never take a word of another lap, or a
+ * payload word, by mistake.
  */
 final class RingDescriptor {
     private RingDescriptor() {}
 
     static final int MAGIC = 0x52494e47;
-    static final short VERSION = 1;
+    static final short VERSION = 2;
 
     static final long MAGIC_OFFSET = 0;
     static final long VERSION_OFFSET = 4;
     static final long KIND_OFFSET = 6;
     static final long CAPACITY_OFFSET = 8;
     static final long MAX_PAYLOAD_OFFSET = 16;
+    static final long SALT_OFFSET = 24;
     static final long TAIL_OFFSET = 128;
     static final long HEAD_OFFSET = 256;
-    static final long HEAD_CACHE_OFFSET = 384;
+    static final long CLEAN_OFFSET = 264;
     static final long DATA_SEQ_OFFSET = 512;
     static final long DATA_WAITERS_OFFSET = 516;
     static final long SPACE_SEQ_OFFSET = 640;
     static final long SPACE_WAITERS_OFFSET = 644;
+    static final long SPACE_WANTED_OFFSET = 648;
     static final long RECOVERED_OFFSET = 768;
     static final long REDELIVERIES_OFFSET = 776;
-    static final long CLAIM_LOCK_OFFSET = 832;
     static final long CONSUMER_LOCK_OFFSET = 896;
     static final long PRODUCER_SLOTS_OFFSET = 1024;
     static final long CONSUMER_SLOTS_OFFSET = 1536;
@@ -67,9 +76,15 @@ final class RingDescriptor {
 
     static final int RECORD_HEADER_LENGTH = 8;
     static final int ALIGNMENT = 8;
-    static final int PADDING_TYPE = -1;
-    /** Claim slot for a producer that found no free slot: its dead claims cannot be recovered. */
-    static final int UNKNOWN_SLOT = 0x7f;
+
+    static final long FREE = 0;
+    static final long CLAIMED = 1;
+    static final long COMMITTED = 2;
+    static final long PADDING = 3;
+    private static final int STATE_SHIFT = 62;
+    private static final long STATE_MASK = 3L << STATE_SHIFT;
+
+    static final int MAX_TYPE_ID = 0xff_ffff;
 
     static final long MIN_CAPACITY = 64;
     static final long MAX_CAPACITY = 1L << 30;
@@ -78,21 +93,37 @@ final class RingDescriptor {
         return (length + ALIGNMENT - 1) & -ALIGNMENT;
     }
 
-    static long committed(int typeId, int length) {
-        return ((long) typeId << 32) | (length & 0xffff_ffffL);
+    static long header(long state, int slot, int typeId, int length) {
+        return (state << STATE_SHIFT) | ((long) (slot & 0x3f) << 56) | ((long) (typeId & MAX_TYPE_ID) << 32) | (length & 0xffff_ffffL);
     }
 
-    static final int MAX_TYPE_ID = 0xff_ffff;
-
-    static long claimed(int slot, int typeId, int length) {
-        return ((long) ((slot << 24) | typeId) << 32) | (-length & 0xffff_ffffL);
+    static long state(long header) {
+        return header >>> STATE_SHIFT;
     }
 
-    static int claimSlot(long header) {
-        return (int) (header >>> 56) & 0x7f;
+    static int slot(long header) {
+        return (int) (header >>> 56) & 0x3f;
     }
 
-    static int claimType(long header) {
+    static int type(long header) {
         return (int) (header >>> 32) & MAX_TYPE_ID;
+    }
+
+    static int length(long header) {
+        return (int) header;
+    }
+
+    /** The same header in another state. */
+    static long withState(long header, long state) {
+        return (header & ~STATE_MASK) | (state << STATE_SHIFT);
+    }
+
+    /**
+     * The free mark of lap {@code lap} of a ring with {@code salt}: state bits 0, the other 62
+     * bits the lap XOR the salt, so marks of different laps always differ (laps stay below
+     * 2^57), and a payload word equals a mark only by a 2^-62 chance unless written on purpose.
+     */
+    static long freeMark(long salt, long lap) {
+        return (lap ^ salt) & ~STATE_MASK;
     }
 }

@@ -3,20 +3,26 @@ package dev.shmkit.ring;
 import dev.shmkit.os.ProcessId;
 import dev.shmkit.shm.Futex;
 import dev.shmkit.shm.OpenMode;
+import dev.shmkit.shm.ProcessFence;
 import dev.shmkit.shm.SharedMemory;
 import dev.shmkit.sync.SharedLock;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 import static dev.shmkit.ring.RingDescriptor.*;
 
 /**
  * A ring buffer of variable-length records in shared memory, for producers and consumers in any
- * processes: shmkit's zero-copy data plane, in the style of Agrona's ring buffers.
+ * processes: shmkit's zero-copy data plane, in the style of Agrona's ring buffers. The layout and
+ * its protocol are in {@link RingDescriptor} (layout version 2).
  *
  * <h2>Zero copy</h2>
  * A producer {@link #tryClaim claims} space and gets the index of the payload in
@@ -24,36 +30,47 @@ import static dev.shmkit.ring.RingDescriptor.*;
  * {@link #commit commits} it (or {@link #abort aborts}). A consumer's {@link MessageHandler} is
  * handed the same mapping and the record's index: nothing is copied on either side. The
  * convenience methods {@link #offer}/{@link #put} and {@link #poll} copy from and to heap
- * memory. Hot paths allocate nothing and return sentinels rather than throw.
+ * memory. Hot paths allocate nothing, make no system call and return sentinels rather than throw.
  *
  * <h2>Kinds</h2>
- * {@link RingKind#SPSC}: one producer and one consumer at a time, no atomic read-modify-write
- * on the data path. {@link RingKind#MPSC}: producers take space under a tiny robust lock and
- * write their records concurrently. {@link RingKind#MPMC}: consumers also read under a robust
- * lock. Type ids are 1 to {@value RingDescriptor#MAX_TYPE_ID}; a payload may have up to
+ * {@link RingKind#SPSC}: one producer process and one consumer process at a time (one thread
+ * each), plain stores only. {@link RingKind#MPSC}: producers claim with one compare-and-set on
+ * the record header (lock-free), one consumer process. {@link RingKind#MPMC}: consumers take
+ * records under a robust lock. The kind is enforced across processes: a second live producer of
+ * an SPSC ring, or a second live consumer of an SPSC or MPSC ring, gets an
+ * {@link IllegalStateException} at its first call; the place of a dead one is taken over.
+ * Type ids are 1 to {@value RingDescriptor#MAX_TYPE_ID}; a payload may have up to
  * {@link #maxPayload()} bytes (an eighth of the capacity).
  *
  * <h2>Waiting</h2>
  * Blocking forms wait with this handle's {@link WaitStrategy} (default
- * {@link WaitStrategy#ADAPTIVE}): spin, then yield, then sleep on a futex word, in slices of at
- * most 10 ms so interrupts and timeouts are honoured. No wake-up is lost: a side that goes to
- * sleep announces itself, and the other side checks for sleepers after a full fence. A timeout is a
- * {@code false}/0 result, never an exception.
+ * {@link WaitStrategy#ADAPTIVE}): spin, then yield, then sleep on a futex word, in slices of
+ * 10 ms growing to 100 ms while the wait lasts, so interrupts are honoured within a slice and an
+ * idle side wakes about ten times a second; timeouts are exact. No wake-up is lost, and the side that
+ * goes to sleep pays for it: it announces itself, then calls {@link ProcessFence#heavy()}
+ * ({@code membarrier(2)}), so a committing producer or releasing consumer needs only a compiler
+ * barrier before it looks for sleepers, not a full fence per message. Where membarrier is not
+ * available (macOS), or with {@code -Ddev.shmkit.ring.fence=full}, the fast side uses a full
+ * fence instead. A timeout is a {@code false}/0 result, never an exception.
  *
  * <h2>When a process dies</h2>
- * A record becomes visible only when its producer commits it, with one 64-bit store, so a
- * producer killed mid-write never exposes a torn record. A record claimed by a producer that
- * died is found by a waiting consumer (producers register their pid and start time) and turned
- * into padding, counted by {@link #recoveredRecords()}; a producer that dies holding the claim
- * lock is recovered through the lock. Consumers register too: a producer blocked on a full ring
- * whose registered consumers are all dead gets a {@link PeerDeadException}, and
- * {@link #consumerState()} tells any time. An MPMC consumer that dies while reading leaves its
- * records unconsumed, and the next consumer reads them again (at-least-once delivery; counted by
- * {@link #redeliveries()}).
+ * A record becomes visible only when its header is stored whole with the committed state, so a
+ * producer killed mid-write never exposes a torn record. An SPSC producer's claim stays private
+ * to it until commit, so its death leaves nothing behind; an MPSC/MPMC claim is in the ring, with
+ * the claimer's producer slot, and a consumer that finds it held by a dead process turns it into
+ * padding (counted by {@link #recoveredRecords()}), as does a producer taking over the dead one's
+ * slot. Consumers move the head only after handing records out, and mark consumed space free only
+ * after that, behind a separate clean position: a consumer killed at any instruction leaves either
+ * records that the next consumer delivers again (at-least-once; counted for MPMC by
+ * {@link #redeliveries()}) or space that the next consumer marks free. A producer blocked on a full
+ * ring whose registered consumers are all dead gets a {@link PeerDeadException}, and
+ * {@link #consumerState()} tells any time. Every walk over records is bounded by one lap; what
+ * does not fit the layout is reported as corruption, naming the ring and the index.
  *
  * <h2>Memory visibility</h2>
  * Everything a producer wrote into a record before {@code commit} is visible to the consumer that
- * reads it.
+ * reads it; everything a consumer read before its {@code read} returned happens before a producer
+ * reuses that space.
  */
 public final class SharedRing implements AutoCloseable {
     /** {@link #tryClaim} result: not enough free space now. */
@@ -62,26 +79,75 @@ public final class SharedRing implements AutoCloseable {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /** Sleeps of a long idle wait grow to this, so an idle side wakes ~10 times a second, not 100. */
+    private static final long MAX_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int SPIN_TRIES = 2_000;
     private static final int YIELD_TRIES = 20;
     /** Waits that never sleep look for dead peers every 4096 attempts (a few ms of spinning). */
     private static final int LIVENESS_CHECK_MASK = 4095;
+    /** A claim that {@link #read} sees unchanged at the head for this long is checked for a dead owner. */
+    private static final long STUCK_CLAIM_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /** Consumed space is marked free in chunks of up to this many bytes (or at once when a producer waits). */
+    private static final long MAX_CLEAN_CHUNK = 64 * 1024;
     private static final long SELF_ID = pack(ProcessId.current());
+
+    /**
+     * Whether the fast paths skip the full fence before looking for sleepers: the sleepers then
+     * call membarrier. Off where membarrier is unavailable or with -Ddev.shmkit.ring.fence=full.
+     */
+    static final boolean ASYMMETRIC = ProcessFence.available() && !"full".equals(System.getProperty("dev.shmkit.ring.fence"));
+
+    /** Test hook (see {@link #pausePoint}): read once, so it costs nothing when unset. */
+    private static final String PAUSE_AT = System.getProperty("dev.shmkit.ring.pauseAt");
+    private static final int PAUSE_AFTER = Integer.getInteger("dev.shmkit.ring.pauseAfter", 1);
+    private static final AtomicInteger PAUSES = new AtomicInteger();
+
+    /** This process's registrations, by ring (salt) and side: handles of one process share a slot. */
+    private static final Map<String, Registration> REGISTRATIONS = new HashMap<>();
+
+    private static final class Registration {
+        final int slot;
+        final Cursor cursor;
+        int handles;
+
+        Registration(int slot, Cursor cursor) {
+            this.slot = slot;
+            this.cursor = cursor;
+        }
+    }
+
+    /**
+     * The SPSC producer's private state, shared by the handles of its process: the next claim
+     * position and the newest claim, whose header is not in the ring until it is committed.
+     */
+    private static final class Cursor {
+        long next;
+        long deferredAt = -1;
+        long deferredHeader;
+    }
 
     private final MemorySegment ring;
     private final MemorySegment buffer;
     private final long capacity;
     private final long mask;
+    private final int lapShift;
     private final int maxPayload;
+    private final long cleanChunk;
+    private final long salt;
     private final RingKind kind;
-    private final SharedLock claimLock;
     private final SharedLock consumerLock;
     private final SharedMemory backing;
     private final String description;
     private volatile WaitStrategy waitStrategy = WaitStrategy.ADAPTIVE;
-    private int producerSlot = -1;
-    private int consumerSlot = -1;
-    private volatile boolean closed;
+    private volatile int producerSlot = -1;
+    private volatile int consumerSlot = -1;
+    private Cursor cursor;
+    /** Producers' last view of the clean position: only ever behind the real one. */
+    private volatile long cleanCache;
+    private long stuckPosition = -1;
+    private long stuckHeader;
+    private long stuckSince;
+    private boolean closed;
 
     private SharedRing(MemorySegment ring, SharedMemory backing, String description) {
         this.ring = ring;
@@ -90,10 +156,13 @@ public final class SharedRing implements AutoCloseable {
         this.kind = RingKind.of(ring.get(ValueLayout.JAVA_SHORT, KIND_OFFSET));
         this.capacity = ring.get(ValueLayout.JAVA_LONG, CAPACITY_OFFSET);
         this.mask = capacity - 1;
+        this.lapShift = Long.numberOfTrailingZeros(capacity);
         this.maxPayload = ring.get(ValueLayout.JAVA_INT, MAX_PAYLOAD_OFFSET);
+        this.cleanChunk = Math.min(capacity / 8, MAX_CLEAN_CHUNK);
+        this.salt = ring.get(ValueLayout.JAVA_LONG, SALT_OFFSET);
         this.buffer = ring.asSlice(HEADER_LENGTH, capacity);
-        this.claimLock = kind.multiProducer() ? SharedLock.open(ring, CLAIM_LOCK_OFFSET) : null;
         this.consumerLock = kind.multiConsumer() ? SharedLock.open(ring, CONSUMER_LOCK_OFFSET) : null;
+        this.cleanCache = (long) LONG.getAcquire(ring, CLEAN_OFFSET);
     }
 
     // ------------------------------------------------------------------ creation
@@ -184,14 +253,20 @@ public final class SharedRing implements AutoCloseable {
 
     private static void initialize(MemorySegment s, long capacity, RingKind kind) {
         INT.setVolatile(s, MAGIC_OFFSET, 0);
-        s.asSlice(4, HEADER_LENGTH + capacity - 4).fill((byte) 0);
+        s.asSlice(4, HEADER_LENGTH - 4).fill((byte) 0);
+        long salt = ThreadLocalRandom.current().nextLong();
         s.set(ValueLayout.JAVA_LONG, CAPACITY_OFFSET, capacity);
-        s.set(ValueLayout.JAVA_INT, MAX_PAYLOAD_OFFSET, (int) Math.min(capacity / 8, Integer.MAX_VALUE) - RECORD_HEADER_LENGTH);
-        SharedLock.create(s, CLAIM_LOCK_OFFSET).close();
+        s.set(ValueLayout.JAVA_INT, MAX_PAYLOAD_OFFSET, maxPayloadFor(capacity));
+        s.set(ValueLayout.JAVA_LONG, SALT_OFFSET, salt);
+        fill(s.asSlice(HEADER_LENGTH, capacity), 0, capacity, freeMark(salt, 0)); // every word free for lap 0
         SharedLock.create(s, CONSUMER_LOCK_OFFSET).close();
         s.set(ValueLayout.JAVA_SHORT, VERSION_OFFSET, VERSION);
         s.set(ValueLayout.JAVA_SHORT, KIND_OFFSET, kind.code);
         INT.setRelease(s, MAGIC_OFFSET, MAGIC);
+    }
+
+    private static int maxPayloadFor(long capacity) {
+        return (int) Math.min(capacity / 8, Integer.MAX_VALUE) - RECORD_HEADER_LENGTH;
     }
 
     /** Refuses a region that is not a well-formed ring: nothing read from it is trusted before this. */
@@ -211,15 +286,15 @@ public final class SharedRing implements AutoCloseable {
             throw new IllegalStateException(where + " has a corrupt capacity " + cap + " for a region of " + s.byteSize() + " bytes");
         }
         int max = s.get(ValueLayout.JAVA_INT, MAX_PAYLOAD_OFFSET);
-        if (max != (int) Math.min(cap / 8, Integer.MAX_VALUE) - RECORD_HEADER_LENGTH) {
-            throw new IllegalStateException(where + " has a corrupt maximum payload " + max);
-        }
+        if (max != maxPayloadFor(cap)) throw new IllegalStateException(where + " has a corrupt maximum payload " + max);
         long head = (long) LONG.getVolatile(s, HEAD_OFFSET);
         long tail = (long) LONG.getVolatile(s, TAIL_OFFSET);
-        // The head may lead the tail by up to a lap when a producer died before publishing the tail
-        // and a consumer recovered its claim: the next claimer repairs the tail.
-        if (head < 0 || tail < 0 || tail - head > cap || head - tail > cap || (head & 7) != 0 || (tail & 7) != 0) {
-            throw new IllegalStateException(where + " has corrupt positions (head " + head + ", tail " + tail + ")");
+        long clean = (long) LONG.getVolatile(s, CLEAN_OFFSET);
+        // The tail may trail the head by up to a lap: a producer that died after committing and
+        // before publishing its tail; the next claimer moves it on.
+        if (clean < 0 || head < clean || head - clean > cap || tail < 0 || tail - head > cap || head - tail > cap
+                || ((head | tail | clean) & 7) != 0) {
+            throw new IllegalStateException(where + " has corrupt positions (clean " + clean + ", head " + head + ", tail " + tail + ")");
         }
         return s;
     }
@@ -233,44 +308,108 @@ public final class SharedRing implements AutoCloseable {
      * @return the payload's index in {@link #buffer()}, or {@link #INSUFFICIENT_CAPACITY}
      * @throws IllegalArgumentException for a type id outside 1..{@value RingDescriptor#MAX_TYPE_ID}
      *                                  or a length outside 0..{@link #maxPayload()}
+     * @throws IllegalStateException    when the kind allows one producer process and another one lives
      */
     public long tryClaim(int typeId, int length) {
-        if (typeId < 1 || typeId > MAX_TYPE_ID) throw new IllegalArgumentException("type id must be 1.." + MAX_TYPE_ID + ", was " + typeId);
+        checkType(typeId);
         if (length < 0 || length > maxPayload) {
             throw new IllegalArgumentException("a record of " + length + " bytes does not fit " + description + " (at most " + maxPayload + ")");
         }
         int slot = producerSlot;
         if (slot < 0) slot = registerProducer();
-        if (claimLock == null) return claim(slot, typeId, length + RECORD_HEADER_LENGTH);
-        claimLock.lock();
-        try {
-            if (claimLock.ownerDied()) repairTail();
-            return claim(slot, typeId, length + RECORD_HEADER_LENGTH);
-        } finally {
-            claimLock.unlock();
-        }
+        return cursor != null ? claimSingle(slot, typeId, length + RECORD_HEADER_LENGTH) : claimShared(slot, typeId, length + RECORD_HEADER_LENGTH);
     }
 
-    private long claim(int slot, int typeId, int recordLength) {
+    private static void checkType(int typeId) {
+        if (typeId < 1 || typeId > MAX_TYPE_ID) throw new IllegalArgumentException("type id must be 1.." + MAX_TYPE_ID + ", was " + typeId);
+    }
+
+    /** SPSC: the claim stays in the cursor until commit; only older open claims get a header in the ring. */
+    private long claimSingle(int slot, int typeId, int recordLength) {
+        Cursor c = cursor;
         int aligned = align(recordLength);
-        long tail = (long) LONG.get(ring, TAIL_OFFSET);
+        long tail = c.next;
         long index = tail & mask;
         long toEnd = capacity - index;
         long required = aligned <= toEnd ? aligned : toEnd + aligned;
-        if (required > capacity - (tail - (long) LONG.get(ring, HEAD_CACHE_OFFSET))) {
-            long head = (long) LONG.getAcquire(ring, HEAD_OFFSET);
-            LONG.set(ring, HEAD_CACHE_OFFSET, head);
-            if (required > capacity - (tail - head)) return INSUFFICIENT_CAPACITY;
+        if (tail + required - capacity > cleanCache && !room(tail, required)) return INSUFFICIENT_CAPACITY;
+        if (c.deferredAt >= 0) { // a claim still open: it must be in the ring before a newer one
+            LONG.setRelease(buffer, c.deferredAt, c.deferredHeader);
+            c.deferredAt = -1;
+            LONG.setRelease(ring, TAIL_OFFSET, tail);
         }
         if (aligned > toEnd) {
-            LONG.setRelease(buffer, index, committed(PADDING_TYPE, (int) toEnd));
+            LONG.setRelease(buffer, index, header(PADDING, slot, 0, (int) toEnd));
             tail += toEnd;
             index = 0;
+            LONG.setRelease(ring, TAIL_OFFSET, tail);
         }
-        // Claim header before moving the tail: a claimer that dies in between is repaired from it.
-        LONG.setRelease(buffer, index, claimed(slot, typeId, recordLength));
-        LONG.setRelease(ring, TAIL_OFFSET, tail + aligned);
+        c.deferredAt = index;
+        c.deferredHeader = header(CLAIMED, slot, typeId, recordLength);
+        c.next = tail + aligned;
+        if (PAUSE_AT != null) pausePoint("claimed");
         return index + RECORD_HEADER_LENGTH;
+    }
+
+    /** MPSC/MPMC: one CAS of the header from this lap's free mark claims the position; the tail follows. */
+    private long claimShared(int slot, int typeId, int recordLength) {
+        int aligned = align(recordLength);
+        long claimed = header(CLAIMED, slot, typeId, recordLength);
+        for (int odd = 0; ; ) {
+            long tail = (long) LONG.getAcquire(ring, TAIL_OFFSET);
+            long index = tail & mask;
+            long toEnd = capacity - index;
+            long required = aligned <= toEnd ? aligned : toEnd + aligned;
+            if (tail + required - capacity > cleanCache && !room(tail, required)) return INSUFFICIENT_CAPACITY;
+            long free = freeMark(salt, tail >>> lapShift);
+            long w = (long) LONG.getAcquire(buffer, index);
+            if (w == free) {
+                if (aligned > toEnd) {
+                    if (LONG.compareAndSet(buffer, index, free, header(PADDING, slot, 0, (int) toEnd))) {
+                        LONG.compareAndSet(ring, TAIL_OFFSET, tail, tail + toEnd);
+                    }
+                } else if (LONG.compareAndSet(buffer, index, free, claimed)) {
+                    LONG.compareAndSet(ring, TAIL_OFFSET, tail, tail + aligned);
+                    if (PAUSE_AT != null) pausePoint("claimed");
+                    return index + RECORD_HEADER_LENGTH;
+                }
+            } else if (!helpTail(tail, index, w) && ++odd > 3) {
+                throw corrupt(index, w, "at the tail " + tail);
+            }
+        }
+    }
+
+    /**
+     * The word at the tail is not this lap's free mark: moves the tail past a record already
+     * claimed there (its claimer may have died before moving it), or to the head when the tail
+     * fell behind it. False when the word fits nothing and the tail did not move meanwhile.
+     */
+    private boolean helpTail(long tail, long index, long w) {
+        if (state(w) != FREE) {
+            int len = length(w);
+            if (len >= RECORD_HEADER_LENGTH && len <= capacity - index) {
+                LONG.compareAndSet(ring, TAIL_OFFSET, tail, tail + align(len));
+                return true;
+            }
+        }
+        long head = (long) LONG.getAcquire(ring, HEAD_OFFSET);
+        if (tail < head) {
+            LONG.compareAndSet(ring, TAIL_OFFSET, tail, head);
+            return true;
+        }
+        return (long) LONG.getAcquire(ring, TAIL_OFFSET) != tail;
+    }
+
+    /**
+     * Whether a claim of {@code required} bytes at {@code tail} fits before the clean position
+     * plus a lap; refreshes the cache, and asks the consumer to mark consumed space free when not.
+     */
+    private boolean room(long tail, long required) {
+        long clean = (long) LONG.getAcquire(ring, CLEAN_OFFSET);
+        cleanCache = clean;
+        if (tail + required - capacity <= clean) return true;
+        if ((int) INT.getOpaque(ring, SPACE_WANTED_OFFSET) == 0) INT.setRelease(ring, SPACE_WANTED_OFFSET, 1);
+        return false;
     }
 
     /**
@@ -283,7 +422,7 @@ public final class SharedRing implements AutoCloseable {
      * @return the first payload's index, or {@link #INSUFFICIENT_CAPACITY}
      */
     public long tryClaimBatch(int typeId, int length, int count) {
-        if (typeId < 1 || typeId > MAX_TYPE_ID) throw new IllegalArgumentException("type id must be 1.." + MAX_TYPE_ID + ", was " + typeId);
+        checkType(typeId);
         if (length < 0 || length > maxPayload) throw new IllegalArgumentException("a record of " + length + " bytes does not fit " + description);
         long total = (long) batchStride(length) * count;
         if (count < 1 || total > maxPayload + RECORD_HEADER_LENGTH) {
@@ -292,14 +431,7 @@ public final class SharedRing implements AutoCloseable {
         }
         int slot = producerSlot;
         if (slot < 0) slot = registerProducer();
-        if (claimLock == null) return claim(slot, typeId, (int) total);
-        claimLock.lock();
-        try {
-            if (claimLock.ownerDied()) repairTail();
-            return claim(slot, typeId, (int) total);
-        } finally {
-            claimLock.unlock();
-        }
+        return cursor != null ? claimSingle(slot, typeId, (int) total) : claimShared(slot, typeId, (int) total);
     }
 
     /** Distance between the payloads of consecutive records of a batch. */
@@ -307,61 +439,77 @@ public final class SharedRing implements AutoCloseable {
         return align(length + RECORD_HEADER_LENGTH);
     }
 
-    /** Publishes the {@code count} records of {@code length} bytes claimed at {@code index} by {@link #tryClaimBatch}. */
-    public void commitBatch(long index, int length, int count) {
+    /** The header position of the payload at {@code index}, checked to be one. */
+    private long headerAt(long index) {
         long at = index - RECORD_HEADER_LENGTH;
-        long w = (long) LONG.get(buffer, at);
-        int stride = batchStride(length);
-        if ((int) w >= 0 || -(int) w != stride * count) throw new IllegalStateException("no claimed batch of " + count + " at index " + index);
-        long header = committed(claimType(w), length + RECORD_HEADER_LENGTH);
-        for (int i = count - 1; i > 0; i--) LONG.set(buffer, at + (long) i * stride, header);
-        LONG.setRelease(buffer, at, header); // the first header last: the batch appears at once
-        signalData();
+        if (at < 0 || at > capacity - RECORD_HEADER_LENGTH || (at & 7) != 0) {
+            throw new IllegalArgumentException("index " + index + " is not a payload index of " + description);
+        }
+        return at;
     }
 
-    /** Moves the tail past records a dead claimer claimed without publishing the tail. */
-    private void repairTail() {
-        // A consumer may already have recovered and consumed the dead claimer's record, moving the
-        // head past the unpublished tail: the free space starts at whichever is further.
-        long tail = Math.max((long) LONG.getVolatile(ring, TAIL_OFFSET), (long) LONG.getVolatile(ring, HEAD_OFFSET));
-        while (true) {
-            long w = (long) LONG.getVolatile(buffer, tail & mask);
-            int len = Math.abs((int) w);
-            if (len == 0) break;
-            tail += align(len);
+    /** The open claim whose header is at {@code at}: the deferred one or one in the ring. */
+    private long claimAt(long at, String what) {
+        Cursor c = cursor;
+        if (c != null && c.deferredAt == at) return c.deferredHeader;
+        long w = (long) LONG.get(buffer, at);
+        if (state(w) != CLAIMED) throw new IllegalStateException("no claimed " + what + " at index " + (at + RECORD_HEADER_LENGTH) + " of " + description);
+        return w;
+    }
+
+    /** Stores the header that ends the claim at {@code at}, and publishes an SPSC tail past it. */
+    private void finish(long at, long header) {
+        LONG.setRelease(buffer, at, header);
+        Cursor c = cursor;
+        if (c != null && c.deferredAt == at) {
+            c.deferredAt = -1;
+            LONG.setRelease(ring, TAIL_OFFSET, c.next);
         }
-        LONG.setRelease(ring, TAIL_OFFSET, tail);
+    }
+
+    /** Publishes the {@code count} records of {@code length} bytes claimed at {@code index} by {@link #tryClaimBatch}. */
+    public void commitBatch(long index, int length, int count) {
+        long at = headerAt(index);
+        long w = claimAt(at, "batch");
+        int stride = batchStride(length);
+        if (count < 1 || length(w) != (long) stride * count) throw new IllegalStateException("no claimed batch of " + count + " at index " + index);
+        long header = header(COMMITTED, slot(w), type(w), length + RECORD_HEADER_LENGTH);
+        for (int i = count - 1; i > 0; i--) LONG.set(buffer, at + (long) i * stride, header);
+        finish(at, header); // the first header last: the batch appears at once
+        signalData();
     }
 
     /** Publishes the record claimed at {@code index}. */
     public void commit(long index) {
-        long at = index - RECORD_HEADER_LENGTH;
-        long w = (long) LONG.get(buffer, at);
-        int len = (int) w;
-        if (len >= 0) throw new IllegalStateException("no claimed record at index " + index);
-        LONG.setRelease(buffer, at, committed(claimType(w), -len));
+        long at = headerAt(index);
+        finish(at, withState(claimAt(at, "record"), COMMITTED));
         signalData();
     }
 
     /** Gives the space claimed at {@code index} back as padding that consumers skip. */
     public void abort(long index) {
-        long at = index - RECORD_HEADER_LENGTH;
-        long w = (long) LONG.get(buffer, at);
-        int len = (int) w;
-        if (len >= 0) throw new IllegalStateException("no claimed record at index " + index);
-        LONG.setRelease(buffer, at, committed(PADDING_TYPE, -len));
+        long at = headerAt(index);
+        finish(at, withState(claimAt(at, "record"), PADDING));
         signalData();
     }
 
     /**
-     * Claims, copies and commits in one call.
+     * Claims, copies and commits in one call. A copy that fails aborts the claim.
      *
      * @return false when there is no room now
      */
     public boolean offer(int typeId, MemorySegment source, long offset, int length) {
+        if (offset < 0 || length < 0 || offset > source.byteSize() - length) {
+            throw new IndexOutOfBoundsException(length + " bytes at offset " + offset + " are outside the source of " + source.byteSize() + " bytes");
+        }
         long index = tryClaim(typeId, length);
         if (index < 0) return false;
-        MemorySegment.copy(source, offset, buffer, index, length);
+        try {
+            MemorySegment.copy(source, offset, buffer, index, length);
+        } catch (RuntimeException | Error e) {
+            abort(index);
+            throw e;
+        }
         commit(index);
         return true;
     }
@@ -369,7 +517,12 @@ public final class SharedRing implements AutoCloseable {
     public boolean offer(int typeId, byte[] source) {
         long index = tryClaim(typeId, source.length);
         if (index < 0) return false;
-        MemorySegment.copy(source, 0, buffer, ValueLayout.JAVA_BYTE, index, source.length);
+        try {
+            MemorySegment.copy(source, 0, buffer, ValueLayout.JAVA_BYTE, index, source.length);
+        } catch (RuntimeException | Error e) {
+            abort(index);
+            throw e;
+        }
         commit(index);
         return true;
     }
@@ -408,8 +561,11 @@ public final class SharedRing implements AutoCloseable {
     }
 
     private void signalData() {
-        VarHandle.fullFence(); // the commit must be visible before we look for sleepers (Dekker with awaitData)
-        if ((int) INT.getVolatile(ring, DATA_WAITERS_OFFSET) > 0) {
+        // Dekker with awaitData: the commit must be visible before we look for sleepers. A sleeper
+        // announces itself and then runs membarrier, which orders this CPU for us.
+        if (ASYMMETRIC) VarHandle.acquireFence(); // a compiler barrier only
+        else VarHandle.fullFence();
+        if ((int) INT.getOpaque(ring, DATA_WAITERS_OFFSET) > 0) {
             INT.getAndAdd(ring, DATA_SEQ_OFFSET, 1);
             Futex.wakeAll(ring, DATA_SEQ_OFFSET);
         }
@@ -419,9 +575,11 @@ public final class SharedRing implements AutoCloseable {
 
     /**
      * Hands up to {@code limit} committed records to {@code handler}, in place, and frees their
-     * space. Does not wait. A record whose handler throws counts as consumed.
+     * space. Does not wait. A record whose handler throws counts as consumed. A claim at the head
+     * that stays unchanged for over a millisecond is checked for a dead owner and skipped if so.
      *
      * @return how many records were handled
+     * @throws IllegalStateException when the kind allows one consumer process and another one lives
      */
     public int read(MessageHandler handler, int limit) {
         if (consumerSlot < 0) registerConsumer();
@@ -436,51 +594,102 @@ public final class SharedRing implements AutoCloseable {
     }
 
     private int read0(MessageHandler handler, int limit) {
-        long head = (long) LONG.getVolatile(ring, HEAD_OFFSET);
+        long head = (long) LONG.getAcquire(ring, HEAD_OFFSET);
+        // No claim reaches clean + capacity: the words from there on are last lap's records, not yet marked free.
+        long end = (long) LONG.getAcquire(ring, CLEAN_OFFSET) + capacity;
         long pos = head;
         int count = 0;
+        long w = 0;
         try {
-            // At most one lap per batch: consumed records are zeroed only when the batch ends.
-            while (count < limit && pos - head < capacity) {
+            while (count < limit && pos < end) {
                 long index = pos & mask;
-                long w = (long) LONG.getAcquire(buffer, index);
-                int len = (int) w;
-                if (len <= 0) break;
-                if (len < RECORD_HEADER_LENGTH || len > capacity - index) throw corrupt(index, w);
+                w = (long) LONG.getAcquire(buffer, index);
+                long st = state(w);
+                if (st < COMMITTED) break; // free mark or an open claim
+                int len = length(w);
+                if (len < RECORD_HEADER_LENGTH || len > capacity - index) throw corrupt(index, w, "at the head " + pos);
                 pos += align(len);
-                int type = (int) (w >>> 32);
-                if (type == PADDING_TYPE) continue;
+                if (st == PADDING) continue;
                 count++;
-                handler.onMessage(type, buffer, index + RECORD_HEADER_LENGTH, len - RECORD_HEADER_LENGTH);
+                handler.onMessage(type(w), buffer, index + RECORD_HEADER_LENGTH, len - RECORD_HEADER_LENGTH);
             }
         } finally {
-            if (pos != head) release(head, pos);
+            if (pos != head) release(pos);
         }
+        if (pos == head && state(w) == CLAIMED) stuckClaim(pos, w);
         return count;
     }
 
-    private IllegalStateException corrupt(long index, long header) {
-        return new IllegalStateException(description + " has a corrupt record header 0x" + Long.toHexString(header) + " at index " + index);
+    private void stuckClaim(long pos, long w) {
+        long now = System.nanoTime();
+        if (pos != stuckPosition || w != stuckHeader) {
+            stuckPosition = pos;
+            stuckHeader = w;
+            stuckSince = now;
+        } else if (now - stuckSince >= STUCK_CLAIM_NANOS) {
+            stuckSince = now;
+            recoverDeadClaim();
+        }
     }
 
-    /** Zeroes the consumed bytes (free space must read as zero headers) and moves the head. */
-    private void release(long head, long pos) {
-        long from = head & mask;
-        long n = pos - head;
-        long first = Math.min(n, capacity - from);
-        buffer.asSlice(from, first).fill((byte) 0);
-        if (n > first) buffer.asSlice(0, n - first).fill((byte) 0);
+    private IllegalStateException corrupt(long index, long header, String where) {
+        return new IllegalStateException(description + " has a corrupt record header 0x" + Long.toHexString(header)
+                + " at index " + index + " (" + where + ")");
+    }
+
+    /**
+     * Moves the head past what was handed out, then marks consumed space free when a chunk is
+     * ready or a producer waits. The order is what makes a consumer's death harmless: before the
+     * head moves, the records are delivered again; after, the next consumer marks them.
+     */
+    private void release(long pos) {
+        if (PAUSE_AT != null) pausePoint("read");
         LONG.setRelease(ring, HEAD_OFFSET, pos);
-        VarHandle.fullFence(); // the new head must be visible before we look for sleeping producers
-        if ((int) INT.getVolatile(ring, SPACE_WAITERS_OFFSET) > 0) {
+        if (PAUSE_AT != null) pausePoint("released");
+        long clean = (long) LONG.getOpaque(ring, CLEAN_OFFSET);
+        boolean wanted = (int) INT.getOpaque(ring, SPACE_WANTED_OFFSET) != 0 || (int) INT.getOpaque(ring, SPACE_WAITERS_OFFSET) > 0;
+        if (pos - clean < cleanChunk && !wanted) return;
+        if (wanted) INT.setOpaque(ring, SPACE_WANTED_OFFSET, 0);
+        cleanTo(clean, pos);
+        if (ASYMMETRIC) VarHandle.acquireFence(); // Dekker with awaitSpace, as in signalData
+        else VarHandle.fullFence();
+        if ((int) INT.getOpaque(ring, SPACE_WAITERS_OFFSET) > 0) {
             INT.getAndAdd(ring, SPACE_SEQ_OFFSET, 1);
             Futex.wakeAll(ring, SPACE_SEQ_OFFSET);
         }
     }
 
+    /** Marks [clean, upTo) free for the next lap and publishes it. Only the consumer (or MPMC lock holder) cleans. */
+    private void cleanTo(long clean, long upTo) {
+        mark(clean, upTo, 1);
+        LONG.setRelease(ring, CLEAN_OFFSET, upTo);
+    }
+
+    /** Writes the free mark of lap (lap of the position + {@code lapsAhead}) into every word of [from, to). */
+    private void mark(long from, long to, int lapsAhead) {
+        while (from < to) {
+            long lapEnd = ((from >>> lapShift) + 1) << lapShift;
+            long end = Math.min(to, lapEnd);
+            fill(buffer, from & mask, end - from, freeMark(salt, (from >>> lapShift) + lapsAhead));
+            from = end;
+        }
+    }
+
+    /** Fills {@code bytes} (a multiple of 8) at {@code from} with {@code value}: a few stores, then doubling copies. */
+    private static void fill(MemorySegment s, long from, long bytes, long value) {
+        long first = Math.min(bytes, 512);
+        for (long i = 0; i < first; i += 8) s.set(ValueLayout.JAVA_LONG_UNALIGNED, from + i, value);
+        for (long done = first; done < bytes; ) {
+            long n = Math.min(done, bytes - done);
+            MemorySegment.copy(s, from, s, from + done, n);
+            done += n;
+        }
+    }
+
     /**
      * Waits at most {@code timeout} for records, then hands up to {@code limit} of them to
-     * {@code handler} ({@code timeout < 0}: no limit).
+     * {@code handler} ({@code timeout < 0}: no limit). Even a zero timeout gets past a record
+     * claimed by a producer that died.
      *
      * @return how many records were handled; 0 when the timeout elapsed
      */
@@ -490,7 +699,7 @@ public final class SharedRing implements AutoCloseable {
             int n = read(handler, limit);
             if (n > 0) return n;
             if (!awaitData(deadline)) {
-                recoverDeadClaim(); // even a zero timeout gets past a dead producer's claim
+                recoverDeadClaim();
                 return read(handler, limit);
             }
         }
@@ -498,8 +707,8 @@ public final class SharedRing implements AutoCloseable {
 
     /** Whether a committed record (or padding) waits at the head. */
     private boolean dataAvailable() {
-        long head = (long) LONG.getVolatile(ring, HEAD_OFFSET);
-        return (int) (long) LONG.getAcquire(buffer, head & mask) > 0;
+        long head = (long) LONG.getAcquire(ring, HEAD_OFFSET);
+        return head - capacity < (long) LONG.getAcquire(ring, CLEAN_OFFSET) && state((long) LONG.getAcquire(buffer, head & mask)) >= COMMITTED;
     }
 
     /** Waits for data per the strategy; false on timeout. Recovers records claimed by dead producers. */
@@ -513,9 +722,14 @@ public final class SharedRing implements AutoCloseable {
             if (pause(strategy, i)) continue;
             INT.getAndAdd(ring, DATA_WAITERS_OFFSET, 1);
             try {
-                int seq = (int) INT.getVolatile(ring, DATA_SEQ_OFFSET);
-                if (dataAvailable()) return true;
-                if (!Futex.await(ring, DATA_SEQ_OFFSET, seq, slice(deadline), TimeUnit.NANOSECONDS)) recoverDeadClaim();
+                ProcessFence.heavy(); // orders every committer's CPU: see signalData
+                for (int sleeps = 0; ; sleeps++) {
+                    int seq = (int) INT.getVolatile(ring, DATA_SEQ_OFFSET);
+                    if (dataAvailable()) return true;
+                    if (Thread.interrupted()) throw new InterruptedException();
+                    if (deadline != -1 && deadline - System.nanoTime() <= 0) return false;
+                    if (!Futex.await(ring, DATA_SEQ_OFFSET, seq, slice(deadline, sleeps), TimeUnit.NANOSECONDS)) recoverDeadClaim();
+                }
             } finally {
                 INT.getAndAdd(ring, DATA_WAITERS_OFFSET, -1);
             }
@@ -528,17 +742,21 @@ public final class SharedRing implements AutoCloseable {
             if (hasRoom(needed)) return true;
             if (Thread.interrupted()) throw new InterruptedException();
             if (deadline != -1 && deadline - System.nanoTime() <= 0) return false;
-            if ((i & LIVENESS_CHECK_MASK) == LIVENESS_CHECK_MASK && consumerState() == PeerState.DEAD) {
-                throw new PeerDeadException("every consumer of " + description + " has died; it stays full");
-            }
+            if ((i & LIVENESS_CHECK_MASK) == LIVENESS_CHECK_MASK && consumerState() == PeerState.DEAD) throw consumersDead();
             if (pause(strategy, i)) continue;
             INT.getAndAdd(ring, SPACE_WAITERS_OFFSET, 1);
             try {
-                int seq = (int) INT.getVolatile(ring, SPACE_SEQ_OFFSET);
-                if (hasRoom(needed)) return true;
-                if (!Futex.await(ring, SPACE_SEQ_OFFSET, seq, slice(deadline), TimeUnit.NANOSECONDS)
-                        && consumerState() == PeerState.DEAD) {
-                    throw new PeerDeadException("every consumer of " + description + " has died; it stays full");
+                INT.setVolatile(ring, SPACE_WANTED_OFFSET, 1);
+                ProcessFence.heavy(); // orders the consumer's CPU: see release
+                for (int sleeps = 0; ; sleeps++) {
+                    int seq = (int) INT.getVolatile(ring, SPACE_SEQ_OFFSET);
+                    if (hasRoom(needed)) return true;
+                    if (Thread.interrupted()) throw new InterruptedException();
+                    if (deadline != -1 && deadline - System.nanoTime() <= 0) return false;
+                    if (!Futex.await(ring, SPACE_SEQ_OFFSET, seq, slice(deadline, sleeps), TimeUnit.NANOSECONDS)
+                            && consumerState() == PeerState.DEAD) {
+                        throw consumersDead();
+                    }
                 }
             } finally {
                 INT.getAndAdd(ring, SPACE_WAITERS_OFFSET, -1);
@@ -546,12 +764,17 @@ public final class SharedRing implements AutoCloseable {
         }
     }
 
+    private PeerDeadException consumersDead() {
+        return new PeerDeadException("every consumer of " + description + " has died; it stays full");
+    }
+
     private boolean hasRoom(int aligned) {
-        long tail = (long) LONG.getVolatile(ring, TAIL_OFFSET);
-        long head = (long) LONG.getVolatile(ring, HEAD_OFFSET);
+        Cursor c = cursor;
+        long tail = c != null ? c.next : (long) LONG.getAcquire(ring, TAIL_OFFSET);
+        long clean = (long) LONG.getAcquire(ring, CLEAN_OFFSET);
         long toEnd = capacity - (tail & mask);
         long required = aligned <= toEnd ? aligned : toEnd + aligned;
-        return required <= capacity - (tail - head);
+        return tail + required - capacity <= clean;
     }
 
     /** One non-sleeping wait step; false when the strategy wants to sleep on the futex now. */
@@ -576,28 +799,74 @@ public final class SharedRing implements AutoCloseable {
         return true;
     }
 
-    private static long slice(long deadline) {
-        return deadline == -1 ? SLICE_NANOS : Math.max(1, Math.min(SLICE_NANOS, deadline - System.nanoTime()));
+    /** The {@code sleeps}-th futex sleep of one wait: 10 ms, doubling to 100 ms, never past the deadline. */
+    private static long slice(long deadline, int sleeps) {
+        long slice = Math.min(MAX_SLICE_NANOS, SLICE_NANOS << Math.min(sleeps, 4));
+        return deadline == -1 ? slice : Math.max(1, Math.min(slice, deadline - System.nanoTime()));
     }
 
     private static long deadline(long nanos) {
         return System.nanoTime() + Math.max(0, nanos);
     }
 
-    /** A record at the head claimed by a producer that died is turned into padding. */
-    private void recoverDeadClaim() {
-        long head = (long) LONG.getVolatile(ring, HEAD_OFFSET);
+    /**
+     * Turns the record at the head into padding when it is claimed by a producer that died (or
+     * left its slot without committing), so consumers get past it. Does not wait; the blocking
+     * {@link #poll} and a {@link #read} that keeps finding the same claim do this by themselves.
+     *
+     * @return whether a dead producer's claim was recovered
+     */
+    public boolean recoverDeadClaim() {
+        long head = (long) LONG.getAcquire(ring, HEAD_OFFSET);
         long index = head & mask;
         long w = (long) LONG.getAcquire(buffer, index);
-        int len = (int) w;
-        if (len >= 0) return;
-        int slot = claimSlot(w);
-        if (slot >= SLOTS) return; // claimed without a slot: cannot tell who
-        long id = (long) LONG.getVolatile(ring, PRODUCER_SLOTS_OFFSET + slot * 8L);
-        if (id == 0 || isAlive(id)) return;
-        if (LONG.compareAndSet(buffer, index, w, committed(PADDING_TYPE, -len))) {
-            LONG.getAndAdd(ring, RECOVERED_OFFSET, 1L);
+        if (state(w) != CLAIMED) return false;
+        long id = (long) LONG.getVolatile(ring, PRODUCER_SLOTS_OFFSET + slot(w) * 8L);
+        if (id != 0 && isAlive(id)) return false;
+        int len = length(w);
+        if (len < RECORD_HEADER_LENGTH || len > capacity - index) throw corrupt(index, w, "a claim at the head " + head);
+        if (!LONG.compareAndSet(buffer, index, w, withState(w, PADDING))) return false;
+        LONG.getAndAdd(ring, RECOVERED_OFFSET, 1L);
+        return true;
+    }
+
+    /**
+     * Walks the records from the head, turning open claims of producer {@code slot} into padding
+     * (its owner is gone, and a new owner of the slot would make them look alive forever).
+     * Bounded by one lap; the records are contiguous up to the first free mark, so a word that is
+     * neither a header nor a free mark there is corruption.
+     *
+     * @return the position of the first free mark: where the next claim goes
+     */
+    private long recoverClaimsOf(int slot) {
+        long pos = (long) LONG.getAcquire(ring, HEAD_OFFSET);
+        long start = pos;
+        while (pos - start < 2 * capacity) {
+            if (pos - capacity >= (long) LONG.getAcquire(ring, CLEAN_OFFSET)) return pos;
+            long index = pos & mask;
+            long w = (long) LONG.getAcquire(buffer, index);
+            VarHandle.loadLoadFence();
+            long head = (long) LONG.getAcquire(ring, HEAD_OFFSET);
+            if (head > pos) { // consumed while we looked: the word may already be the next lap's
+                pos = head;
+                continue;
+            }
+            if (pos - head >= capacity) return pos; // a full ring
+            // Nothing is claimed past clean + capacity: the words there may still be last lap's records.
+            if (pos - capacity >= (long) LONG.getAcquire(ring, CLEAN_OFFSET)) return pos;
+            long st = state(w);
+            if (st == FREE) {
+                if (w != freeMark(salt, pos >>> lapShift)) throw corrupt(index, w, "a free word at " + pos);
+                return pos;
+            }
+            int len = length(w);
+            if (len < RECORD_HEADER_LENGTH || len > capacity - index) throw corrupt(index, w, "walking from the head at " + pos);
+            if (st == CLAIMED && slot(w) == slot && LONG.compareAndSet(buffer, index, w, withState(w, PADDING))) {
+                LONG.getAndAdd(ring, RECOVERED_OFFSET, 1L);
+            }
+            pos += align(len);
         }
+        throw new IllegalStateException(description + ": the records from the head do not end within a lap (corrupt record lengths)");
     }
 
     // ------------------------------------------------------------------ registration
@@ -612,30 +881,85 @@ public final class SharedRing implements AutoCloseable {
         NONE
     }
 
-    private synchronized int registerProducer() {
-        if (producerSlot < 0) {
-            producerSlot = register(PRODUCER_SLOTS_OFFSET);
-            if (claimLock == null) repairTail(); // an SPSC ring's previous producer may have died mid-claim
+    private int registerProducer() {
+        synchronized (REGISTRATIONS) {
+            if (producerSlot >= 0) return producerSlot;
+            String key = salt + "/producer";
+            Registration r = REGISTRATIONS.get(key);
+            if (r == null) {
+                r = kind == RingKind.SPSC ? takeSingleProducer() : new Registration(takeAny(PRODUCER_SLOTS_OFFSET, "producer"), null);
+                REGISTRATIONS.put(key, r);
+            }
+            r.handles++;
+            cursor = r.cursor;
+            producerSlot = r.slot;
+            return r.slot;
         }
-        return producerSlot;
     }
 
-    private synchronized void registerConsumer() {
-        if (consumerSlot < 0) consumerSlot = register(CONSUMER_SLOTS_OFFSET);
+    private void registerConsumer() {
+        synchronized (REGISTRATIONS) {
+            if (consumerSlot >= 0) return;
+            String key = salt + "/consumer";
+            Registration r = REGISTRATIONS.get(key);
+            if (r == null) {
+                int slot = 0;
+                if (kind.multiConsumer()) slot = takeAny(CONSUMER_SLOTS_OFFSET, "consumer");
+                else takeSlotZero(CONSUMER_SLOTS_OFFSET, "consumer");
+                r = new Registration(slot, null);
+                REGISTRATIONS.put(key, r);
+            }
+            r.handles++;
+            consumerSlot = r.slot;
+        }
     }
 
-    private int register(long slotsOffset) {
+    /** SPSC: slot 0, then the real end of the records (a dead producer may have left claims or a stale tail). */
+    private Registration takeSingleProducer() {
+        long previous = takeSlotZero(PRODUCER_SLOTS_OFFSET, "producer");
+        long end = recoverClaimsOf(0);
+        if (previous != 0) {
+            // A producer that died may have written payload bytes past the end, where free marks must be.
+            mark(end, (long) LONG.getAcquire(ring, CLEAN_OFFSET) + capacity, 0);
+        }
+        LONG.setRelease(ring, TAIL_OFFSET, end);
+        Cursor c = new Cursor();
+        c.next = end;
+        return new Registration(0, c);
+    }
+
+    /** The one slot of a side that allows one process; returns the identity it held (0: none). */
+    private long takeSlotZero(long slotsOffset, String role) {
+        while (true) {
+            long id = (long) LONG.getVolatile(ring, slotsOffset);
+            if (id != 0 && id != SELF_ID && isAlive(id)) {
+                throw new IllegalStateException(description + " already has a live " + role + " (pid " + (id & 0x3fff_ffffL)
+                        + "); a " + kind + " ring takes one " + role + " process at a time");
+            }
+            if (id == SELF_ID || LONG.compareAndSet(ring, slotsOffset, id, SELF_ID)) return id == SELF_ID ? 0 : id;
+        }
+    }
+
+    /** Any free slot, else a dead process's; a producer slot is cleared of its previous owner's claims first. */
+    private int takeAny(long slotsOffset, String role) {
+        boolean producer = slotsOffset == PRODUCER_SLOTS_OFFSET;
         for (int i = 0; i < SLOTS; i++) {
             if ((long) LONG.getVolatile(ring, slotsOffset + i * 8L) == SELF_ID) return i;
         }
         for (int i = 0; i < SLOTS; i++) {
-            if (LONG.compareAndSet(ring, slotsOffset + i * 8L, 0L, SELF_ID)) return i;
+            if (LONG.compareAndSet(ring, slotsOffset + i * 8L, 0L, SELF_ID)) {
+                if (producer) recoverClaimsOf(i);
+                return i;
+            }
         }
-        for (int i = 0; i < SLOTS; i++) { // take over the slot of a dead process
+        for (int i = 0; i < SLOTS; i++) {
             long id = (long) LONG.getVolatile(ring, slotsOffset + i * 8L);
-            if (id != 0 && !isAlive(id) && LONG.compareAndSet(ring, slotsOffset + i * 8L, id, SELF_ID)) return i;
+            if (id != 0 && !isAlive(id) && LONG.compareAndSet(ring, slotsOffset + i * 8L, id, SELF_ID)) {
+                if (producer) recoverClaimsOf(i);
+                return i;
+            }
         }
-        return UNKNOWN_SLOT;
+        throw new IllegalStateException(description + " has " + SLOTS + " live " + role + " processes; no more can join");
     }
 
     /** The consumers' side: are any alive? */
@@ -679,6 +1003,18 @@ public final class SharedRing implements AutoCloseable {
         return id == SELF_ID || ProcessId.isAlive((int) (id & 0x3fff_ffffL), (int) (id >>> 32));
     }
 
+    /**
+     * Test hook for kill tests across processes: with {@code -Ddev.shmkit.ring.pauseAt=POINT}
+     * (claimed, read, released) the {@code pauseAfter}-th arrival at POINT prints
+     * {@code PAUSED POINT} and blocks until the process is killed.
+     */
+    private static void pausePoint(String point) {
+        if (!point.equals(PAUSE_AT) || PAUSES.incrementAndGet() != PAUSE_AFTER) return;
+        System.out.println("PAUSED " + point);
+        System.out.flush();
+        while (true) LockSupport.park();
+    }
+
     // ------------------------------------------------------------------ queries
 
     /** The shared mapping records live in; payload indexes refer to it. */
@@ -710,6 +1046,7 @@ public final class SharedRing implements AutoCloseable {
         return (long) LONG.getVolatile(ring, HEAD_OFFSET);
     }
 
+    /** Where the next claim goes, as far as published (a claim not yet committed on SPSC is not). */
     public long tailPosition() {
         return (long) LONG.getVolatile(ring, TAIL_OFFSET);
     }
@@ -748,14 +1085,51 @@ public final class SharedRing implements AutoCloseable {
         return SharedMemory.unlink(name);
     }
 
-    /** Leaves the ring: this process's registrations are withdrawn and a named ring is unmapped. */
+    /**
+     * Leaves the ring: this handle's registrations are withdrawn (a slot is freed when the last
+     * handle of this process that uses it closes; an SPSC claim still open is aborted then) and a
+     * named ring is unmapped. A close whose unmap failed may be called again.
+     */
     @Override
-    public synchronized void close() {
-        if (closed) return;
-        closed = true;
-        if (producerSlot >= 0 && producerSlot < SLOTS) LONG.compareAndSet(ring, PRODUCER_SLOTS_OFFSET + producerSlot * 8L, SELF_ID, 0L);
-        if (consumerSlot >= 0 && consumerSlot < SLOTS) LONG.compareAndSet(ring, CONSUMER_SLOTS_OFFSET + consumerSlot * 8L, SELF_ID, 0L);
-        if (backing != null) backing.close();
+    public void close() {
+        synchronized (REGISTRATIONS) {
+            if (producerSlot >= 0) {
+                Registration r = REGISTRATIONS.get(salt + "/producer");
+                if (r != null && --r.handles == 0) {
+                    REGISTRATIONS.remove(salt + "/producer");
+                    Cursor c = r.cursor;
+                    if (c != null && c.deferredAt >= 0) finish(c.deferredAt, withState(c.deferredHeader, PADDING));
+                    LONG.compareAndSet(ring, PRODUCER_SLOTS_OFFSET + r.slot * 8L, SELF_ID, 0L);
+                }
+                producerSlot = -1;
+                cursor = null;
+            }
+            if (consumerSlot >= 0) {
+                Registration r = REGISTRATIONS.get(salt + "/consumer");
+                if (r != null && --r.handles == 0) {
+                    REGISTRATIONS.remove(salt + "/consumer");
+                    LONG.compareAndSet(ring, CONSUMER_SLOTS_OFFSET + r.slot * 8L, SELF_ID, 0L);
+                }
+                consumerSlot = -1;
+            }
+        }
+        synchronized (this) {
+            if (closed) return;
+            if (backing != null) backing.close();
+            closed = true;
+        }
+    }
+
+    /** Positions and the word at the head, for diagnostics and tests. */
+    String debugState() {
+        long head = (long) LONG.getVolatile(ring, HEAD_OFFSET);
+        Cursor c = cursor;
+        return "clean " + LONG.getVolatile(ring, CLEAN_OFFSET) + ", head " + head + ", tail " + LONG.getVolatile(ring, TAIL_OFFSET)
+                + (c != null ? ", next claim " + c.next + ", deferred at " + c.deferredAt : "")
+                + ", word at head 0x" + Long.toHexString((long) LONG.getVolatile(buffer, head & mask))
+                + ", free mark 0x" + Long.toHexString(freeMark(salt, head >>> lapShift))
+                + ", data waiters " + INT.getVolatile(ring, DATA_WAITERS_OFFSET) + ", space waiters " + INT.getVolatile(ring, SPACE_WAITERS_OFFSET)
+                + ", wanted " + INT.getVolatile(ring, SPACE_WANTED_OFFSET);
     }
 
     @Override

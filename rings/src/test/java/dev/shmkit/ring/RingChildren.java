@@ -131,18 +131,14 @@ final class RingChildren {
                         RingMessages.writeHalf(buf, index, producer, seq, 64);
                         Child.say("claimed");
                     }
-                    case "lock" -> {
-                        SharedLock.open(shm.segment(), RingDescriptor.CLAIM_LOCK_OFFSET).lock();
-                        Child.say("locked");
-                    }
                     case "header" -> {
                         ring.abort(ring.claim(RingMessages.DATA, 0, -1, TimeUnit.NANOSECONDS)); // registers a producer slot
                         int slot = ownSlot(shm.segment());
                         MemorySegment s = shm.segment();
-                        if (ring.kind().multiProducer()) SharedLock.open(s, RingDescriptor.CLAIM_LOCK_OFFSET).lock();
+                        // As if killed between the claim's CAS on the header and the CAS that moves the tail.
                         long tail = s.get(ValueLayout.JAVA_LONG, RingDescriptor.TAIL_OFFSET);
                         s.set(ValueLayout.JAVA_LONG, RingDescriptor.HEADER_LENGTH + (tail & (ring.capacity() - 1)),
-                                RingDescriptor.claimed(slot, RingMessages.DATA, 64 + RingDescriptor.RECORD_HEADER_LENGTH));
+                                RingDescriptor.header(RingDescriptor.CLAIMED, slot, RingMessages.DATA, 64 + RingDescriptor.RECORD_HEADER_LENGTH));
                         Child.say("staged");
                     }
                     case "stream" -> {

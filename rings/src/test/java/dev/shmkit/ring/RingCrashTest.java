@@ -114,7 +114,11 @@ class RingCrashTest {
         }
     }
 
-    /** SPSC: one producer at a time; each is killed holding a half-written claim, and the next takes over. */
+    /**
+     * SPSC: one producer at a time; each is killed holding a half-written claim, and the next takes
+     * over. An SPSC claim stays private to its producer until commit, so there is nothing to recover:
+     * the ring simply never sees the half-written record.
+     */
     @Test
     void spscProducerKilledMidWriteThenReplaced() throws Exception {
         int trials = 4;
@@ -127,8 +131,8 @@ class RingCrashTest {
                 try (ChildJvm v = ChildJvm.start(RingChildren.Victim.class, name, "half", Integer.toString(producer), Long.toString(prefix))) {
                     awaitLineWhileConsuming(v, "claimed", ring, tally);
                 }
-                int expect = trial + 1;
-                consumeUntil(ring, tally, () -> ring.recoveredRecords() == expect && tally.count(producer) == prefix);
+                consumeUntil(ring, tally, () -> tally.count(producer) == prefix);
+                assertEquals(0, ring.recoveredRecords());
                 tally.check(producer, prefix);
                 assertEquals(ring.headPosition(), ring.tailPosition());
             }
@@ -192,37 +196,10 @@ class RingCrashTest {
         }
     }
 
-    /** A producer killed holding the MPSC claim lock: the next producer takes the lock over and carries on. */
-    @Test
-    void producerKilledHoldingTheClaimLock() throws Exception {
-        try (SharedRing ring = SharedRing.create(name, 1 << 16, RingKind.MPSC);
-             SharedMemory shm = SharedMemory.open(name)) {
-            RingMessages.Tally tally = new RingMessages.Tally();
-            ring.read((t, b, i, l) -> {}, 0);
-            try (ChildJvm v = ChildJvm.start(RingChildren.Victim.class, name, "lock", Integer.toString(VICTIM), "50")) {
-                v.expectLine("locked");
-            }
-            SharedLock lock = SharedLock.open(shm.segment(), RingDescriptor.CLAIM_LOCK_OFFSET);
-            assertTrue(lock.isLocked(), "the dead producer's hold stays until someone takes it over");
-            try (ChildJvm live = ChildJvm.start(RingChildren.Producer.class, name, "1", "200000", "20", "100", "claim")) {
-                live.expectLine("ready");
-                live.send("go");
-                consumeUntil(ring, tally, () -> tally.count(1) == 200_000 && tally.count(VICTIM) == 50);
-                live.expectLine("done");
-                live.assertSuccess();
-            }
-            tally.check(1, 200_000);
-            tally.check(VICTIM, 50);
-            assertEquals(1, lock.recoveries());
-            assertEquals(0, ring.recoveredRecords());
-            lock.close();
-        }
-    }
-
     /**
-     * A producer killed between writing its claimed header and moving the tail (staged: the
-     * child writes the header under the claim lock and is killed). The consumer recovers the
-     * claim first; the next producer then repairs the tail.
+     * A producer killed between its claim (the CAS that puts its header in the ring) and moving
+     * the tail (staged: the child writes the header and is killed). The consumer recovers the
+     * claim first; the next producer then moves the tail past it.
      */
     @Test
     void producerKilledBetweenClaimHeaderAndTail() throws Exception {

@@ -409,7 +409,8 @@ class SharedRingTest {
                 });
                 RingMessages.Tally tally = new RingMessages.Tally();
                 while (tally.total() < count) {
-                    assertTrue(ring.poll((t, b, i, l) -> tally.accept(b, i, l), 512, 30, TimeUnit.SECONDS) > 0);
+                    assertTrue(ring.poll((t, b, i, l) -> tally.accept(b, i, l), 512, 30, TimeUnit.SECONDS) > 0,
+                            () -> kind + " " + strategy + " stalled after " + tally.total() + ": " + ring.debugState());
                 }
                 producer.get();
                 tally.check(1, count);
@@ -596,7 +597,7 @@ class SharedRingTest {
         assertTrue(ring.offer(1, new byte[40])); // at index 240
         long at = RingDescriptor.HEADER_LENGTH + 240;
         for (int bad : new int[] {1024 - 240 + 8, 4096, Integer.MAX_VALUE}) {
-            region.set(ValueLayout.JAVA_LONG, at, RingDescriptor.committed(1, bad));
+            region.set(ValueLayout.JAVA_LONG, at, RingDescriptor.header(RingDescriptor.COMMITTED, 0, 1, bad));
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> drain(ring, 10), "length " + bad);
             assertTrue(e.getMessage().contains("corrupt record"), e.getMessage());
         }
@@ -608,7 +609,7 @@ class SharedRingTest {
         MemorySegment region = region(1024);
         SharedRing ring = SharedRing.create(region, 0, 1024, RingKind.SPSC);
         assertTrue(ring.offer(1, new byte[40]));
-        region.set(ValueLayout.JAVA_LONG, RingDescriptor.HEADER_LENGTH, RingDescriptor.committed(1, 3));
+        region.set(ValueLayout.JAVA_LONG, RingDescriptor.HEADER_LENGTH, RingDescriptor.header(RingDescriptor.COMMITTED, 0, 1, 3));
         int[] seen = {0};
         assertThrows(IllegalStateException.class, () -> ring.read((t, b, i, l) -> seen[0] = l, 10));
         assertEquals(0, seen[0]);

@@ -104,6 +104,10 @@ public final class Consts {
     public static final long SYS_futex = valueOrZero("SYS_futex");
     public static final int FUTEX_WAIT = (int) valueOrZero("FUTEX_WAIT");
     public static final int FUTEX_WAKE = (int) valueOrZero("FUTEX_WAKE");
+    // <linux/membarrier.h>: Linux only
+    public static final long SYS_membarrier = valueOrZero("SYS_membarrier");
+    public static final int MEMBARRIER_CMD_GLOBAL_EXPEDITED = (int) valueOrZero("MEMBARRIER_CMD_GLOBAL_EXPEDITED");
+    public static final int MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED = (int) valueOrZero("MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED");
     // <errno.h>
     public static final int EPERM = i("EPERM");
     public static final int ENOENT = i("ENOENT");

@@ -127,6 +127,12 @@ public final class PlatformTable {
         m.put("FUTEX_WAKE_BITSET", (long) LibcH.FUTEX_WAKE_BITSET());
         m.put("FUTEX_PRIVATE_FLAG", (long) LibcH.FUTEX_PRIVATE_FLAG());
         m.put("FUTEX_CLOCK_REALTIME", (long) LibcH.FUTEX_CLOCK_REALTIME());
+        // <linux/membarrier.h>: not in this revision's jextract output (native-bindings/jextract/includes.txt
+        // predates it); taken from the gcc probe of the same headers until `make bindings` is rerun.
+        Map<String, Long> probed = loadProperties("linux-x86_64.properties");
+        for (String k : new String[] {"SYS_membarrier", "MEMBARRIER_CMD_GLOBAL_EXPEDITED", "MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED"}) {
+            m.put(k, probed.get(k));
+        }
         m.put("SEEK_SET", (long) LibcH.SEEK_SET());
         m.put("SEEK_END", (long) LibcH.SEEK_END());
         m.put("NAME_MAX", (long) LibcH.NAME_MAX());

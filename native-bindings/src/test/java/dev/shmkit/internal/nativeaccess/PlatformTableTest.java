@@ -147,7 +147,8 @@ class PlatformTableTest {
         Set<String> expectedFields = new TreeSet<>(required);
         expectedFields.addAll(optionalKeys);
         assertEquals(expectedFields, fields);
-        assertEquals(Set.of("SYS_futex", "FUTEX_WAIT", "FUTEX_WAKE"), optionalKeys);
+        assertEquals(Set.of("SYS_futex", "FUTEX_WAIT", "FUTEX_WAKE", "SYS_membarrier", "MEMBARRIER_CMD_GLOBAL_EXPEDITED",
+                "MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED"), optionalKeys);
     }
 
     @Test
@@ -172,7 +173,8 @@ class PlatformTableTest {
         Map<Platform, Map<String, Long>> tables = allTables();
         tables.forEach((platform, table) -> {
             List<String> needed = platform.isLinux()
-                    ? List.of("SYS_futex", "FUTEX_WAIT", "FUTEX_WAKE")
+                    ? List.of("SYS_futex", "FUTEX_WAIT", "FUTEX_WAKE", "SYS_membarrier", "MEMBARRIER_CMD_GLOBAL_EXPEDITED",
+                            "MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED")
                     : List.of("UL_COMPARE_AND_WAIT_SHARED", "ULF_WAKE_ALL", "ULF_NO_ERRNO");
             for (String k : needed) assertNotNull(table.get(k), platform + " lacks " + k);
         });
@@ -202,11 +204,12 @@ class PlatformTableTest {
         for (String k : shared) {
             if (!x86.get(k).equals(arm.get(k))) differing.put(k, "x86_64=" + x86.get(k) + " aarch64=" + arm.get(k));
         }
-        assertEquals(Set.of("SYS_futex", "SIZEOF_STAT", "OFFSETOF_ST_MODE", "OFFSETOF_ST_UID", "OFFSETOF_ST_GID"),
+        assertEquals(Set.of("SYS_futex", "SYS_membarrier", "SIZEOF_STAT", "OFFSETOF_ST_MODE", "OFFSETOF_ST_UID", "OFFSETOF_ST_GID"),
                 differing.keySet(), differing.toString());
 
         // asm-generic values for aarch64 (the x86_64 ones come from the generated code).
         assertEquals(98L, arm.get("SYS_futex"));
+        assertEquals(283L, arm.get("SYS_membarrier"));
         assertEquals(128L, arm.get("SIZEOF_STAT"));
         assertEquals(16L, arm.get("OFFSETOF_ST_MODE"));
         assertEquals(24L, arm.get("OFFSETOF_ST_UID"));
