@@ -131,8 +131,8 @@ public final class Pipe implements AutoCloseable {
         this.peer = 1 - end;
         short flags = header.get(ValueLayout.JAVA_SHORT, FLAGS_OFFSET);
         boolean duplex = (flags & FLAG_DUPLEX) != 0;
-        SharedRing a = SharedRing.open(header, header.get(ValueLayout.JAVA_LONG, RING_A_OFFSET));
-        SharedRing b = duplex ? SharedRing.open(header, header.get(ValueLayout.JAVA_LONG, RING_B_OFFSET)) : null;
+        SharedRing a = SharedRing.open(header, header.get(ValueLayout.JAVA_LONG, RING_A_OFFSET), description);
+        SharedRing b = duplex ? SharedRing.open(header, header.get(ValueLayout.JAVA_LONG, RING_B_OFFSET), description) : null;
         if (duplex) {
             role = Role.DUPLEX;
             out = end == 0 ? a : b;
@@ -292,7 +292,7 @@ public final class Pipe implements AutoCloseable {
         boolean duplex = (s.get(ValueLayout.JAVA_SHORT, FLAGS_OFFSET) & FLAG_DUPLEX) != 0;
         long cap = s.get(ValueLayout.JAVA_LONG, CAPACITY_OFFSET);
         for (long off : duplex ? new long[] {HEADER_LENGTH, HEADER_LENGTH + SharedRing.sizeFor(cap)} : new long[] {HEADER_LENGTH}) {
-            try (SharedRing r = SharedRing.open(s, off)) {
+            try (SharedRing r = SharedRing.open(s, off, where)) {
                 if (r.kind() != RingKind.SPSC || r.capacity() != cap) {
                     throw new IllegalStateException(where + " has a " + r.kind() + " ring of " + r.capacity() + " bytes at offset " + off
                             + ", where its header says SPSC, " + cap + " bytes");

@@ -646,7 +646,7 @@ public class SharedQueue<E> extends AbstractQueue<E> implements BlockingQueue<E>
             s.set(ValueLayout.JAVA_LONG, CAPACITY_OFFSET, capacity);
             s.set(ValueLayout.JAVA_SHORT, CODEC_LENGTH_OFFSET, (short) codecBytes.length);
             MemorySegment.copy(codecBytes, 0, s, ValueLayout.JAVA_BYTE, CODEC_OFFSET, codecBytes.length);
-            SharedRing ring = SharedRing.create(s, HEADER_LENGTH, capacity, RingKind.MPMC);
+            SharedRing ring = SharedRing.create(s, HEADER_LENGTH, capacity, RingKind.MPMC, where);
             s.set(ValueLayout.JAVA_SHORT, FLAGS_OFFSET, joinable ? FLAG_JOINABLE : 0);
             s.set(ValueLayout.JAVA_SHORT, VERSION_OFFSET, VERSION);
             INT.setRelease(s, MAGIC_OFFSET, MAGIC);
@@ -688,7 +688,7 @@ public class SharedQueue<E> extends AbstractQueue<E> implements BlockingQueue<E>
                 throw new IllegalStateException(where + " holds elements encoded by codec '" + stored + "'; it cannot be read with codec '"
                         + mine + "' (Codec.bytes() reads any queue raw)");
             }
-            SharedRing ring = SharedRing.open(s, HEADER_LENGTH);
+            SharedRing ring = SharedRing.open(s, HEADER_LENGTH, where);
             if (ring.capacity() != cap || ring.kind() != RingKind.MPMC) {
                 ring.close();
                 throw new IllegalStateException(where + " has a ring of " + ring.capacity() + " bytes, " + ring.kind()

@@ -16,6 +16,7 @@ package dev.shmkit.ring;
  *  256  long head: next read position (the consumer, after handing records out)
  *  264  long clean: every word of [clean, head) is consumed but may still hold old records;
  *       every word of [tail, clean + capacity) holds the free mark of its position's lap
+ *  272  long cleaner: identity of the process marking [clean, head) free right now (0: none)
  *  512  int data sequence (futex word consumers sleep on) | int sleeping consumers
  *  640  int space sequence (futex word producers sleep on) | int sleeping producers
  *  648  int space wanted (a producer found no room: clean everything consumed)
@@ -61,6 +62,7 @@ final class RingDescriptor {
     static final long TAIL_OFFSET = 128;
     static final long HEAD_OFFSET = 256;
     static final long CLEAN_OFFSET = 264;
+    static final long CLEANER_OFFSET = 272;
     static final long DATA_SEQ_OFFSET = 512;
     static final long DATA_WAITERS_OFFSET = 516;
     static final long SPACE_SEQ_OFFSET = 640;

@@ -216,15 +216,33 @@ public final class SharedRing implements AutoCloseable {
 
     /** Initializes a new ring at {@code offset} of {@code segment} ({@link #sizeFor} bytes, 8-byte aligned). */
     public static SharedRing create(MemorySegment segment, long offset, long capacity, RingKind kind) {
+        return create(segment, offset, capacity, kind, null);
+    }
+
+    /**
+     * As {@link #create(MemorySegment, long, long, RingKind)}, for a ring inside another object:
+     * {@code owner} (e.g. "queue /jobs") names it in every error message.
+     */
+    public static SharedRing create(MemorySegment segment, long offset, long capacity, RingKind kind, String owner) {
         checkCapacity(capacity);
+        String where = where(offset, owner);
         MemorySegment s = slice(segment, offset, sizeFor(capacity));
         initialize(s, capacity, kind);
-        return new SharedRing(validate(s, "ring at offset " + offset), null, "ring at offset " + offset);
+        return new SharedRing(validate(s, where), null, where);
+    }
+
+    private static String where(long offset, String owner) {
+        return owner == null ? "ring at offset " + offset : "the ring of " + owner + " (at offset " + offset + ")";
     }
 
     /** Uses the ring another process initialized at {@code offset} of {@code segment}. */
     public static SharedRing open(MemorySegment segment, long offset) {
-        String where = "ring at offset " + offset;
+        return open(segment, offset, null);
+    }
+
+    /** As {@link #open(MemorySegment, long)}; {@code owner} (e.g. "queue /jobs") names it in every error message. */
+    public static SharedRing open(MemorySegment segment, long offset, String owner) {
+        String where = where(offset, owner);
         MemorySegment head = slice(segment, offset, HEADER_LENGTH);
         int magic = (int) INT.getAcquire(head, MAGIC_OFFSET);
         if (magic != MAGIC) throw new IllegalStateException(where + " is not a shmkit ring (magic 0x" + Integer.toHexString(magic) + ")");
@@ -406,6 +424,15 @@ public final class SharedRing implements AutoCloseable {
      */
     private boolean room(long tail, long required) {
         long clean = (long) LONG.getAcquire(ring, CLEAN_OFFSET);
+        if (tail + required - capacity > clean && (long) LONG.getAcquire(ring, HEAD_OFFSET) > clean && tryClean(Long.MAX_VALUE)) {
+            clean = (long) LONG.getAcquire(ring, CLEAN_OFFSET); // consumed space was waiting to be marked free
+            if (ASYMMETRIC) VarHandle.acquireFence(); // Dekker with awaitSpace, as in signalData
+            else VarHandle.fullFence();
+            if ((int) INT.getOpaque(ring, SPACE_WAITERS_OFFSET) > 0) {
+                INT.getAndAdd(ring, SPACE_SEQ_OFFSET, 1);
+                Futex.wakeAll(ring, SPACE_SEQ_OFFSET);
+            }
+        }
         cleanCache = clean;
         if (tail + required - capacity <= clean) return true;
         if ((int) INT.getOpaque(ring, SPACE_WANTED_OFFSET) == 0) INT.setRelease(ring, SPACE_WANTED_OFFSET, 1);
@@ -646,11 +673,11 @@ public final class SharedRing implements AutoCloseable {
         if (PAUSE_AT != null) pausePoint("read");
         LONG.setRelease(ring, HEAD_OFFSET, pos);
         if (PAUSE_AT != null) pausePoint("released");
-        long clean = (long) LONG.getOpaque(ring, CLEAN_OFFSET);
+        long clean = (long) LONG.getAcquire(ring, CLEAN_OFFSET);
         boolean wanted = (int) INT.getOpaque(ring, SPACE_WANTED_OFFSET) != 0 || (int) INT.getOpaque(ring, SPACE_WAITERS_OFFSET) > 0;
         if (pos - clean < cleanChunk && !wanted) return;
         if (wanted) INT.setOpaque(ring, SPACE_WANTED_OFFSET, 0);
-        cleanTo(clean, pos);
+        if (!tryClean(pos)) return; // a producer is marking it right now
         if (ASYMMETRIC) VarHandle.acquireFence(); // Dekker with awaitSpace, as in signalData
         else VarHandle.fullFence();
         if ((int) INT.getOpaque(ring, SPACE_WAITERS_OFFSET) > 0) {
@@ -659,10 +686,32 @@ public final class SharedRing implements AutoCloseable {
         }
     }
 
-    /** Marks [clean, upTo) free for the next lap and publishes it. Only the consumer (or MPMC lock holder) cleans. */
-    private void cleanTo(long clean, long upTo) {
-        mark(clean, upTo, 1);
-        LONG.setRelease(ring, CLEAN_OFFSET, upTo);
+    /**
+     * Marks consumed space, from the clean position up to {@code upTo} or the head, free for the
+     * next lap and publishes the new clean position. One process at a time does this, holding the
+     * cleaner word (a consumer after a chunk, or a producer short of room): two cleaners could
+     * otherwise overwrite a header claimed in the space the faster one had already published. A
+     * cleaner that died is replaced (marking again is harmless); a live one is left to finish.
+     *
+     * @return false when another live cleaner holds the word
+     */
+    private boolean tryClean(long upTo) {
+        long owner = (long) LONG.getVolatile(ring, CLEANER_OFFSET);
+        if (owner == 0 ? !LONG.compareAndSet(ring, CLEANER_OFFSET, 0L, SELF_ID)
+                : owner == SELF_ID || isAlive(owner) || !LONG.compareAndSet(ring, CLEANER_OFFSET, owner, SELF_ID)) {
+            return false;
+        }
+        try {
+            long clean = (long) LONG.getAcquire(ring, CLEAN_OFFSET);
+            long end = Math.min(upTo, (long) LONG.getAcquire(ring, HEAD_OFFSET));
+            if (end > clean) {
+                mark(clean, end, 1);
+                LONG.setRelease(ring, CLEAN_OFFSET, end);
+            }
+        } finally {
+            LONG.setRelease(ring, CLEANER_OFFSET, 0L);
+        }
+        return true;
     }
 
     /** Writes the free mark of lap (lap of the position + {@code lapsAhead}) into every word of [from, to). */
@@ -832,16 +881,23 @@ public final class SharedRing implements AutoCloseable {
 
     /**
      * Walks the records from the head, turning open claims of producer {@code slot} into padding
-     * (its owner is gone, and a new owner of the slot would make them look alive forever).
-     * Bounded by one lap; the records are contiguous up to the first free mark, so a word that is
-     * neither a header nor a free mark there is corruption.
+     * (its owner is gone, and a new owner of the slot would make them look alive forever). The
+     * records are contiguous from the head up to the first free mark, so a word that is neither a
+     * header nor a free mark there is corruption. With {@code toEnd} the walk goes to the first
+     * free mark (an SPSC ring, whose only producer is the caller); otherwise it stops past the
+     * tail seen at the start (the slot's claims are all there; live producers keep adding behind
+     * it). Either way it is bounded by one lap of records.
      *
-     * @return the position of the first free mark: where the next claim goes
+     * @return where the walk stopped: with {@code toEnd}, where the next claim goes
      */
-    private long recoverClaimsOf(int slot) {
+    private long recoverClaimsOf(int slot, boolean toEnd) {
         long pos = (long) LONG.getAcquire(ring, HEAD_OFFSET);
-        long start = pos;
-        while (pos - start < 2 * capacity) {
+        long stop = toEnd ? Long.MAX_VALUE : (long) LONG.getAcquire(ring, TAIL_OFFSET);
+        for (long steps = 0; pos <= stop; steps++) {
+            if (steps > capacity / RECORD_HEADER_LENGTH + 1) {
+                throw new IllegalStateException(description + ": the records from the head do not end within a lap (corrupt record lengths)");
+            }
+            // Nothing is claimed at clean + capacity or later: the words there may still be last lap's records.
             if (pos - capacity >= (long) LONG.getAcquire(ring, CLEAN_OFFSET)) return pos;
             long index = pos & mask;
             long w = (long) LONG.getAcquire(buffer, index);
@@ -851,9 +907,6 @@ public final class SharedRing implements AutoCloseable {
                 pos = head;
                 continue;
             }
-            if (pos - head >= capacity) return pos; // a full ring
-            // Nothing is claimed past clean + capacity: the words there may still be last lap's records.
-            if (pos - capacity >= (long) LONG.getAcquire(ring, CLEAN_OFFSET)) return pos;
             long st = state(w);
             if (st == FREE) {
                 if (w != freeMark(salt, pos >>> lapShift)) throw corrupt(index, w, "a free word at " + pos);
@@ -866,7 +919,7 @@ public final class SharedRing implements AutoCloseable {
             }
             pos += align(len);
         }
-        throw new IllegalStateException(description + ": the records from the head do not end within a lap (corrupt record lengths)");
+        return pos;
     }
 
     // ------------------------------------------------------------------ registration
@@ -917,7 +970,7 @@ public final class SharedRing implements AutoCloseable {
     /** SPSC: slot 0, then the real end of the records (a dead producer may have left claims or a stale tail). */
     private Registration takeSingleProducer() {
         long previous = takeSlotZero(PRODUCER_SLOTS_OFFSET, "producer");
-        long end = recoverClaimsOf(0);
+        long end = recoverClaimsOf(0, true);
         if (previous != 0) {
             // A producer that died may have written payload bytes past the end, where free marks must be.
             mark(end, (long) LONG.getAcquire(ring, CLEAN_OFFSET) + capacity, 0);
@@ -948,14 +1001,14 @@ public final class SharedRing implements AutoCloseable {
         }
         for (int i = 0; i < SLOTS; i++) {
             if (LONG.compareAndSet(ring, slotsOffset + i * 8L, 0L, SELF_ID)) {
-                if (producer) recoverClaimsOf(i);
+                if (producer) recoverClaimsOf(i, false);
                 return i;
             }
         }
         for (int i = 0; i < SLOTS; i++) {
             long id = (long) LONG.getVolatile(ring, slotsOffset + i * 8L);
             if (id != 0 && !isAlive(id) && LONG.compareAndSet(ring, slotsOffset + i * 8L, id, SELF_ID)) {
-                if (producer) recoverClaimsOf(i);
+                if (producer) recoverClaimsOf(i, false);
                 return i;
             }
         }

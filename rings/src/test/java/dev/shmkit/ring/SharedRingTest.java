@@ -536,7 +536,8 @@ class SharedRingTest {
         long cap = 4096;
         List<Corruption> cases = List.of(
                 new Corruption("magic", "not a shmkit ring", s -> s.set(ValueLayout.JAVA_INT, 0, 0x12345678)),
-                new Corruption("version", "version", s -> s.set(ValueLayout.JAVA_SHORT, 4, (short) 2)),
+                new Corruption("version", "version", s -> s.set(ValueLayout.JAVA_SHORT, 4, (short) 1)),
+                new Corruption("clean past the head", "positions", s -> s.set(ValueLayout.JAVA_LONG, RingDescriptor.CLEAN_OFFSET, 64L)),
                 new Corruption("kind", "kind", s -> s.set(ValueLayout.JAVA_SHORT, 6, (short) 9)),
                 new Corruption("capacity not a power of two", "capacity", s -> s.set(ValueLayout.JAVA_LONG, 8, 3000L)),
                 new Corruption("capacity larger than the region", "capacity", s -> s.set(ValueLayout.JAVA_LONG, 8, 8192L)),
