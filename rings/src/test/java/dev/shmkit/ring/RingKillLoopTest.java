@@ -44,7 +44,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * JVMs start ahead of time and wait for {@code go}, so a JVM's start-up overlaps the previous life.
  */
 class RingKillLoopTest {
-    static final int KILLS = Integer.getInteger("shmkit.stress.kills", 12);
+    static final int KILLS = Integer.getInteger("shmkit.stress.kills", 16);
     private static final long LIFE_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
@@ -317,7 +317,11 @@ class RingKillLoopTest {
     void mpmcConsumersKilled() throws Exception {
         int kills = KILLS;
         int lanes = 2;
-        long maxSeq = Math.max(1 << 20, kills * 8000L);
+        // The producer commits only what the consumers are granted: each promoted consumer life adds
+        // enough for its kill condition (and more), so the delivered counters stay small.
+        long grantMax = 64L * 50 + 4096 + 3000;
+        long maxSeq = (kills + lanes + 1) * grantMax;
+        java.util.concurrent.Semaphore credits = new java.util.concurrent.Semaphore(0);
         long t0 = System.nanoTime();
         try (SharedRing ring = SharedRing.create(name, 1 << 14, RingKind.MPMC);
              SharedMemory progressShm = SharedMemory.create(progressName, TORN_OFFSET + 8);
@@ -333,12 +337,14 @@ class RingKillLoopTest {
             Thread producer = Thread.ofPlatform().name("kill-loop-producer").start(() -> {
                 try {
                     for (long seq = 0; seq < maxSeq && !stop.get(); ) {
+                        if (!credits.tryAcquire(100, TimeUnit.MILLISECONDS)) continue;
                         int len = RingMessages.length(1, seq, 20, 200);
                         long index;
                         try {
                             index = ring.claim(RingMessages.DATA, len, 30, TimeUnit.SECONDS);
                         } catch (PeerDeadException e) {
                             peerDead.incrementAndGet(); // every consumer dead for a moment: the next one is on its way
+                            credits.release();
                             continue;
                         }
                         if (index < 0) {
@@ -374,6 +380,7 @@ class RingKillLoopTest {
                             LONG.setRelease(progress, (life.id % PROGRESS_LIVES) * 16L + 8, 0L);
                             life.goNanos = System.nanoTime();
                             life.jvm.send("go");
+                            credits.release((int) (4096 + (life.mode.equals("random") ? life.target : 64 * life.target)));
                             if (started < kills) spare[lane] = startConsumer(started++, rnd);
                         }
                         boolean killNow;
