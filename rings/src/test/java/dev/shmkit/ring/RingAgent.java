@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A child JVM that runs ring and queue commands read from stdin, one reply line each: {@code ok ...}
- * or {@code error ExceptionClass: message}. The regression tests drive several of them to put a
+ * or {@code error ExceptionClass: message} ({@code error Sub extends IllegalStateException: ...} for a subclass). The regression tests drive several of them to put a
  * ring in the state a defect needs, across real processes. It prints {@code agent PID} first.
  *
  * <p>Commands (H is a handle name chosen by the test; several handles may be open at once):
@@ -120,7 +120,9 @@ final class RingAgent {
                     default -> "error unknown command " + a[0];
                 };
             } catch (Throwable t) {
-                reply = "error " + t.getClass().getSimpleName() + ": " + String.valueOf(t.getMessage()).replace('\n', ' ');
+                String cls = t.getClass().getSimpleName();
+                if (t instanceof IllegalStateException && t.getClass() != IllegalStateException.class) cls += " extends IllegalStateException";
+                reply = "error " + cls + ": " + String.valueOf(t.getMessage()).replace('\n', ' ');
             }
             Child.say(reply);
         }
