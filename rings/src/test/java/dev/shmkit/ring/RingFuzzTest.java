@@ -7,7 +7,9 @@ import dev.shmkit.shm.SharedMemory;
 import dev.shmkit.testkit.Child;
 import dev.shmkit.testkit.ChildJvm;
 import dev.shmkit.testkit.Names;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.EOFException;
@@ -31,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -62,6 +65,15 @@ class RingFuzzTest {
 
     @TempDir
     Path errors;
+
+    private final List<ChildJvm> started = new ArrayList<>();
+    private volatile String currentName;
+
+    @AfterEach
+    void cleanup() {
+        for (ChildJvm c : started) c.close();
+        if (currentName != null) SharedMemory.unlink(currentName);
+    }
 
     // ------------------------------------------------------------------ layout, from the public API
 
@@ -180,8 +192,14 @@ class RingFuzzTest {
 
     record Result(String line, String instruction) {}
 
+    /** A guard over the whole run, scaled with the count (the class-wide default of 5 minutes would cut {@code make stress} short). */
     @Test
-    void mutatedHeadersAndRecordsAreRefusedCleanly() throws Exception {
+    @Timeout(value = 3, unit = TimeUnit.HOURS)
+    void mutatedHeadersAndRecordsAreRefusedCleanly() {
+        assertTimeoutPreemptively(Duration.ofSeconds(120 + MUTATIONS / 2), this::fuzz);
+    }
+
+    private void fuzz() throws Exception {
         long seed = Long.getLong("shmkit.fuzz.seed", System.nanoTime());
         SplittableRandom r = new SplittableRandom(seed);
         long t0 = System.nanoTime();
@@ -195,6 +213,7 @@ class RingFuzzTest {
                 String kind = KINDS[i % KINDS.length];
                 byKind.merge(kind, 1, Integer::sum);
                 String name = Names.unique("fuzz");
+                currentName = name;
                 int n = 1 + (r.nextInt(4) == 0 ? 1 + r.nextInt(2) : 0);
                 List<String> ms = new ArrayList<>();
                 for (int k = 0; k < n; k++) ms.add(generateOne(r, kind));
@@ -203,6 +222,7 @@ class RingFuzzTest {
                     child = ChildJvm.start(Target.class, List.of("-Xmx64m", "-XX:ErrorFile=" + errors.resolve("hs_err_pid%p.log"),
                             "-XX:-CreateCoredumpOnCrash"));
                     children++;
+                    started.add(child);
                     child.expectLine("ready");
                 }
                 child.send(instruction);

@@ -6,6 +6,7 @@ import dev.shmkit.testkit.ChildJvm;
 import dev.shmkit.testkit.Names;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -23,6 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -176,10 +178,23 @@ class RingKillLoopTest {
         long gaps;
     }
 
+    /**
+     * A guard over the whole loop, scaled with the kill count (the class-wide default of 5 minutes
+     * would cut {@code make stress} short); every wait inside has its own, tighter bound.
+     */
+    static Duration budget(int kills) {
+        return Duration.ofSeconds(120 + 3L * kills);
+    }
+
     @ParameterizedTest
     @EnumSource(value = RingKind.class, names = {"SPSC", "MPSC"})
-    void producersKilled(RingKind kind) throws Exception {
+    @Timeout(value = 3, unit = TimeUnit.HOURS)
+    void producersKilled(RingKind kind) {
         int kills = (KILLS + 1) / 2;
+        assertTimeoutPreemptively(budget(kills), () -> producersKilled(kind, kills));
+    }
+
+    private void producersKilled(RingKind kind, int kills) throws Exception {
         int lanes = kind == RingKind.SPSC ? 1 : 2;
         long t0 = System.nanoTime();
         try (SharedRing ring = SharedRing.create(name, 1 << 14, kind);
@@ -314,8 +329,12 @@ class RingKillLoopTest {
     // ------------------------------------------------------------------ consumers killed
 
     @Test
-    void mpmcConsumersKilled() throws Exception {
-        int kills = KILLS;
+    @Timeout(value = 3, unit = TimeUnit.HOURS)
+    void mpmcConsumersKilled() {
+        assertTimeoutPreemptively(budget(KILLS), () -> mpmcConsumersKilled(KILLS));
+    }
+
+    private void mpmcConsumersKilled(int kills) throws Exception {
         int lanes = 2;
         // The producer commits only what the consumers are granted: each promoted consumer life adds
         // enough for its kill condition (and more), so the delivered counters stay small.
