@@ -10,7 +10,7 @@ MVN = JAVA_HOME="$(JDK_HOME)" MAVEN_OPTS="$$MAVEN_OPTS --sun-misc-unsafe-memory-
 GEN_DIR := native-bindings/src/main/java/dev/shmkit/internal/nativeaccess/gen
 BENCH_ARGS ?=
 
-.PHONY: build test demo bench bindings clean jdk
+.PHONY: build test stress demo bench bindings clean jdk
 
 jdk:
 	@scripts/find-jdk >/dev/null
@@ -29,6 +29,20 @@ test: build
 	  echo "FAILED: the test suite left the named objects above behind" >&2; exit 1; fi
 	@rm -f target-leaks-before.txt target-leaks-after.txt
 	@echo "make test: all tests passed and nothing was left in /dev/shm, /dev/mqueue or ipcs"
+
+## stress: the long proofs of the rings (issue 10): 1,000 producer and 1,000 consumer kill -9s,
+## 10,000 fuzzed headers, then jcstress in its default mode; the counts go to docs/reliability.md by hand
+STRESS_KILLS ?= 1000
+STRESS_FUZZ ?= 10000
+stress: build
+	scripts/leak-snapshot > target-leaks-before.txt
+	$(MVN) -pl rings -am -Dsurefire.failIfNoSpecifiedTests=false -Dtest='RingKillLoopTest,RingFuzzTest' \
+	  -Dshmkit.stress.kills=$(STRESS_KILLS) -Dshmkit.stress.fuzz=$(STRESS_FUZZ) verify
+	@grep -h -E '^(producer-kills|consumer-kills|fuzz)' rings/target/surefire-reports/*-output.txt || true
+	scripts/leak-snapshot > target-leaks-after.txt
+	@if comm -13 target-leaks-before.txt target-leaks-after.txt | grep .; then \
+	  echo "FAILED: the stress run left the named objects above behind" >&2; exit 1; fi
+	@rm -f target-leaks-before.txt target-leaks-after.txt
 
 ## demo: build everything and run the showcase (two JVM processes sharing a segment)
 demo: build

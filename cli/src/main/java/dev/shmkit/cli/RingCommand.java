@@ -271,6 +271,8 @@ final class RingCommand {
                 out.println("consumers: " + ring.consumerState().name().toLowerCase(Locale.ROOT));
                 out.println("recovered-records: " + ring.recoveredRecords());
                 out.println("redeliveries: " + ring.redeliveries());
+                out.println("clean: " + ring.cleanPosition());
+                out.println("layout-version: " + SharedRing.layoutVersion());
                 out.flush();
             }
             return Main.OK;

@@ -817,13 +817,13 @@ public final class SharedRing implements AutoCloseable {
         return new PeerDeadException("every consumer of " + description + " has died; it stays full");
     }
 
+    /** Whether a record of {@code aligned} bytes fits now; marks consumed space free first if that makes it fit. */
     private boolean hasRoom(int aligned) {
         Cursor c = cursor;
         long tail = c != null ? c.next : (long) LONG.getAcquire(ring, TAIL_OFFSET);
-        long clean = (long) LONG.getAcquire(ring, CLEAN_OFFSET);
         long toEnd = capacity - (tail & mask);
         long required = aligned <= toEnd ? aligned : toEnd + aligned;
-        return tail + required - capacity <= clean;
+        return room(tail, required);
     }
 
     /** One non-sleeping wait step; false when the strategy wants to sleep on the futex now. */
@@ -1012,7 +1012,7 @@ public final class SharedRing implements AutoCloseable {
                 return i;
             }
         }
-        throw new IllegalStateException(description + " has " + SLOTS + " live " + role + " processes; no more can join");
+        throw new IllegalStateException(description + " has " + SLOTS + " live " + role + "s; no more can join (one slot per process)");
     }
 
     /** The consumers' side: are any alive? */
@@ -1102,6 +1102,16 @@ public final class SharedRing implements AutoCloseable {
     /** Where the next claim goes, as far as published (a claim not yet committed on SPSC is not). */
     public long tailPosition() {
         return (long) LONG.getVolatile(ring, TAIL_OFFSET);
+    }
+
+    /** Up to where consumed space has been marked free again, as a position (at most the head). */
+    public long cleanPosition() {
+        return (long) LONG.getVolatile(ring, CLEAN_OFFSET);
+    }
+
+    /** The layout version this shmkit reads and writes (2: free marks instead of zeroing; see docs/rings.md). */
+    public static int layoutVersion() {
+        return VERSION;
     }
 
     /** Records claimed by producers that died, turned into padding. */
