@@ -1,12 +1,8 @@
 package dev.shmkit.benchmarks;
 
-import dev.shmkit.benchmarks.ringproto.ProtoRing;
 import dev.shmkit.cli.RingBench;
 import dev.shmkit.cli.RingBench.Role;
 import dev.shmkit.cli.RingBench.Scenario;
-import dev.shmkit.ring.MessageHandler;
-import dev.shmkit.ring.RingKind;
-import dev.shmkit.ring.SharedRing;
 import dev.shmkit.shm.SharedMemory;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
@@ -15,7 +11,6 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 import java.io.PrintWriter;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,9 +20,8 @@ import java.util.List;
  * Cross-process benchmarks of shmkit's rings side by side with Agrona 2.6.0's ring buffers over
  * the same kind of shared mapping: every figure of issue 10 §2 in one run. The harness itself is
  * {@link RingBench} (cli module; {@code shmkit bench rings} runs its shmkit-only part); this class
- * adds the scenarios that need Agrona or the {@code ringproto} prototype, which the cli module
- * must not depend on. A plain {@code main}; every scenario runs in fresh JVMs started with
- * {@code java -cp <this class path> dev.shmkit.benchmarks.CrossProcessRing role ...}.
+ * adds the scenarios that need Agrona, which the cli module must not depend on. A plain
+ * {@code main}; every scenario runs in fresh JVMs started with {@code java -cp <this class path> dev.shmkit.benchmarks.CrossProcessRing role ...}.
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar dev.shmkit.benchmarks.CrossProcessRing
@@ -39,8 +33,9 @@ import java.util.List;
  * says {@code -write} ({@code RingBuffer.write} copying from a small buffer); its consumer is
  * {@code read(handler, MAX)}. Its buffers are {@code UnsafeBuffer}s wrapping the address of a
  * shmkit {@code SharedMemory} mapping; bounds checks stay on (Agrona's default). The
- * {@code proto-*} scenarios (not in the default run: {@code --only 'proto-.*'}) run the same code
- * as the shmkit ones over {@link ProtoRing}.
+ * {@code shmkit-*-fullfence-*} scenarios are RingBench's own (SharedRing with
+ * {@code -Ddev.shmkit.ring.fence=full}); they replaced the {@code proto-*} scenarios of the deleted
+ * {@code ringproto} prototype, which ring protocol v2 folded into SharedRing.
  */
 public final class CrossProcessRing {
     private CrossProcessRing() {}
@@ -78,24 +73,17 @@ public final class CrossProcessRing {
     static final RingBench.Extension EXTENSION = new RingBench.Extension() {
         @Override
         public boolean handles(String kind) {
-            return kind.startsWith("agrona-") || kind.startsWith("proto-");
+            return kind.startsWith("agrona-");
         }
 
         @Override
         public void create(Scenario sc, String ab, String ba, long capacity, List<AutoCloseable> resources) {
-            boolean rtt = sc.kind().endsWith("-rtt");
-            if (sc.kind().startsWith("agrona-")) {
-                resources.add(SharedMemory.create(ab, capacity + RingBufferDescriptor.TRAILER_LENGTH));
-                if (rtt) resources.add(SharedMemory.create(ba, capacity + RingBufferDescriptor.TRAILER_LENGTH));
-            } else { // the prototype has SharedRing's layout
-                resources.add(SharedRing.create(ab, capacity, RingKind.valueOf(sc.variant())));
-                if (rtt) resources.add(SharedRing.create(ba, capacity, RingKind.valueOf(sc.variant())));
-            }
+            resources.add(SharedMemory.create(ab, capacity + RingBufferDescriptor.TRAILER_LENGTH));
+            if (sc.kind().endsWith("-rtt")) resources.add(SharedMemory.create(ba, capacity + RingBufferDescriptor.TRAILER_LENGTH));
         }
 
         @Override
         public List<String> jvmOptions(Scenario sc) {
-            if (sc.kind().startsWith("proto-")) return List.of("-Dshmkit.proto.signal=" + sc.name().split("-")[1]);
             return List.of("--sun-misc-unsafe-memory-access=allow",
                     "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED",
                     "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
@@ -129,27 +117,6 @@ public final class CrossProcessRing {
                         }
                     }
                 }
-                case "proto-rtt" -> {
-                    try (RingBench.Ring out = new Proto(ProtoRing.open(isA ? ab : ba)); RingBench.Ring in = new Proto(ProtoRing.open(isA ? ba : ab))) {
-                        RingBench.ShmkitRtt t = new RingBench.ShmkitRtt(out, in, r.size);
-                        r.ready();
-                        if (isA) r.pairedPinger(t);
-                        else r.pairedPonger(t);
-                    }
-                }
-                case "proto-tput" -> {
-                    try (RingBench.Ring ring = new Proto(ProtoRing.open(ab))) {
-                        if (isA) {
-                            RingBench.ShmkitProducer p = new RingBench.ShmkitProducer(ring, r.size, r.batch);
-                            r.ready();
-                            r.produce(p);
-                        } else {
-                            RingBench.ShmkitConsumer c = new RingBench.ShmkitConsumer(ring);
-                            r.ready();
-                            r.consume(c);
-                        }
-                    }
-                }
                 default -> throw new IllegalArgumentException(r.kind);
             }
         }
@@ -157,41 +124,6 @@ public final class CrossProcessRing {
 
     static UnsafeBuffer wrap(SharedMemory shm) {
         return new UnsafeBuffer(shm.segment().address(), (int) shm.size());
-    }
-
-    /** The prototype behind the harness's ring interface. */
-    record Proto(ProtoRing r) implements RingBench.Ring {
-        public long tryClaim(int type, int length) {
-            return r.tryClaim(type, length);
-        }
-
-        public void commit(long index) {
-            r.commit(index);
-        }
-
-        public long tryClaimBatch(int type, int length, int count) {
-            return r.tryClaimBatch(type, length, count);
-        }
-
-        public void commitBatch(long index, int length, int count) {
-            r.commitBatch(index, length, count);
-        }
-
-        public int read(MessageHandler handler, int limit) {
-            return r.read(handler, limit);
-        }
-
-        public MemorySegment buffer() {
-            return r.buffer();
-        }
-
-        public int batchStride(int length) {
-            return ProtoRing.batchStride(length);
-        }
-
-        public void close() {
-            r.close();
-        }
     }
 
     /** Agrona's busy-polling ping-pong: tryClaim/commit out, read(handler, 1) in. */

@@ -1,6 +1,5 @@
 package dev.shmkit.benchmarks;
 
-import dev.shmkit.benchmarks.ringproto.ProtoRing;
 import dev.shmkit.ring.MessageHandler;
 import dev.shmkit.ring.RingKind;
 import dev.shmkit.ring.SharedRing;
@@ -32,8 +31,9 @@ import java.util.concurrent.TimeUnit;
  * The software cost of a message, without cross-core traffic: one thread writes a burst of 64
  * messages (claim, write in place, commit) and reads them back ({@code read(handler, 64)}), on
  * a 64 KiB ring in native memory that stays in this core's cache. Score: ns per message, for
- * shmkit's rings (SPSC, MPSC, SPSC with the batch API), the prototype without the per-commit
- * fence ({@code dev.shmkit.benchmarks.ringproto.ProtoRing}, membarrier mode) and Agrona 2.6.0's
+ * shmkit's rings (SPSC, MPSC, SPSC with the batch API; {@code shmkitSpscFullFence}: SPSC in a fork
+ * with {@code -Ddev.shmkit.ring.fence=full}, a full fence per commit and release instead of ring
+ * protocol v2's asymmetric fence) and Agrona 2.6.0's
  * {@code OneToOneRingBuffer}/{@code ManyToOneRingBuffer} ({@code tryClaim}/{@code commit}).
  * The cross-process figures are {@link CrossProcessRing}'s.
  */
@@ -44,7 +44,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
         "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-        "--add-opens", "java.base/java.nio=ALL-UNNAMED", "-Dshmkit.proto.signal=membarrier"})
+        "--add-opens", "java.base/java.nio=ALL-UNNAMED"})
 public class RingBenchmark {
     static final int BURST = 64;
     static final int CAPACITY = 1 << 16;
@@ -54,7 +54,6 @@ public class RingBenchmark {
 
     Arena arena;
     SharedRing spsc, mpsc;
-    ProtoRing proto;
     RingBuffer agronaOneToOne, agronaManyToOne;
     MemorySegment src;
     UnsafeBuffer agronaSrc;
@@ -80,7 +79,6 @@ public class RingBenchmark {
         arena = Arena.ofShared();
         spsc = SharedRing.create(arena.allocate(SharedRing.sizeFor(CAPACITY), 4096), 0, CAPACITY, RingKind.SPSC);
         mpsc = SharedRing.create(arena.allocate(SharedRing.sizeFor(CAPACITY), 4096), 0, CAPACITY, RingKind.MPSC);
-        proto = ProtoRing.create(arena.allocate(ProtoRing.sizeFor(CAPACITY), 4096), 0, CAPACITY, RingKind.SPSC);
         agronaOneToOne = new OneToOneRingBuffer(new UnsafeBuffer(arena.allocate(CAPACITY + RingBufferDescriptor.TRAILER_LENGTH, 4096).address(),
                 CAPACITY + RingBufferDescriptor.TRAILER_LENGTH));
         agronaManyToOne = new ManyToOneRingBuffer(new UnsafeBuffer(arena.allocate(CAPACITY + RingBufferDescriptor.TRAILER_LENGTH, 4096).address(),
@@ -134,18 +132,14 @@ public class RingBenchmark {
         return sink.sum;
     }
 
+    /** {@link #shmkitSpsc} with SharedRing's full fence per commit and release (a method's @Fork replaces the class's). */
     @Benchmark
     @OperationsPerInvocation(BURST)
-    public long protoSpsc() {
-        MemorySegment buf = proto.buffer();
-        for (int i = 0; i < BURST; i++) {
-            long index = proto.tryClaim(1, size);
-            if (size > 8) MemorySegment.copy(src, 0, buf, index, size);
-            buf.set(ValueLayout.JAVA_LONG, index, i);
-            proto.commit(index);
-        }
-        proto.read(sink, BURST);
-        return sink.sum;
+    @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+            "--add-opens", "java.base/jdk.internal.misc=ALL-UNNAMED", "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--add-opens", "java.base/java.nio=ALL-UNNAMED", "-Ddev.shmkit.ring.fence=full"})
+    public long shmkitSpscFullFence() {
+        return shmkit(spsc);
     }
 
     private long agrona(RingBuffer ring) {

@@ -6,6 +6,7 @@ import dev.shmkit.ring.MessageHandler;
 import dev.shmkit.ring.RingKind;
 import dev.shmkit.ring.SharedRing;
 import dev.shmkit.ring.WaitStrategy;
+import dev.shmkit.shm.ProcessFence;
 import dev.shmkit.shm.SharedMemory;
 
 import java.io.BufferedReader;
@@ -35,8 +36,8 @@ import java.util.regex.Pattern;
  * fresh processes (JVMs with C2 and the serial GC; for the floors a C program and Python), A pinned
  * to CPU 0 and B to CPU 1 with {@code taskset} when there are two CPUs. Shared by
  * {@code shmkit bench} (BenchCommand: the shmkit-only figures) and
- * {@code dev.shmkit.benchmarks.CrossProcessRing} in benchmarks/, which adds Agrona 2.6.0 and the
- * {@code ringproto} prototype through an {@link Extension} (this module does not depend on Agrona).
+ * {@code dev.shmkit.benchmarks.CrossProcessRing} in benchmarks/, which adds Agrona 2.6.0 through an
+ * {@link Extension} (this module does not depend on Agrona).
  *
  * <p>Output: one {@code name metric value unit} line per figure, {@code #} lines with the details,
  * and at the end one {@code ratio NAME value target verdict} line per target (verdict MET,
@@ -64,6 +65,10 @@ import java.util.regex.Pattern;
  * <li><b>Disturbance filter</b> (busy-polling scenarios): the measuring side reads
  *     /proc/PID/task/TID/schedstat of the benchmark threads around each round and keeps the rounds
  *     in which they together waited less than 0.2% of the round on a run queue.</li>
+ * <li><b>Asymmetric against full fence</b> ({@code *-fullfence-*}): the same scenario as the one
+ *     before it, the same SharedRing code, with {@code -Ddev.shmkit.ring.fence=full} in both
+ *     processes, so that every commit and release pays a full fence instead of the sleepers a
+ *     {@code membarrier} ({@code ratio asymmetric/full-fence-*}, informational).</li>
  * </ul>
  */
 public final class RingBench {
@@ -92,25 +97,51 @@ public final class RingBench {
      * {@code variant} the ring kind (shmkit) or the extension's variant; {@code batch} records per
      * claim (0: one at a time); {@code producers} producer processes (1 or 2); {@code byDefault}
      * whether it is in the default run (the others only run when {@code --only} matches their
-     * whole name).
+     * whole name); {@code jvmOptions} extra options for every JVM of the scenario (after an
+     * {@link Extension}'s).
      */
-    public record Scenario(String name, String kind, int size, String variant, int batch, int producers, boolean byDefault) {
+    public record Scenario(String name, String kind, int size, String variant, int batch, int producers, boolean byDefault,
+            List<String> jvmOptions) {
+        public Scenario {
+            jvmOptions = List.copyOf(jvmOptions);
+        }
+
+        public Scenario(String name, String kind, int size, String variant, int batch, int producers, boolean byDefault) {
+            this(name, kind, size, variant, batch, producers, byDefault, List.of());
+        }
+
         public Scenario(String name, String kind, int size, String variant) {
             this(name, kind, size, variant, 0, 1, true);
         }
 
         Scenario extra() {
-            return new Scenario(name, kind, size, variant, batch, producers, false);
+            return new Scenario(name, kind, size, variant, batch, producers, false, jvmOptions);
         }
 
         Scenario producers(int n) {
-            return new Scenario(name, kind, size, variant, batch, n, byDefault);
+            return new Scenario(name, kind, size, variant, batch, n, byDefault, jvmOptions);
         }
 
         Scenario batch(int n) {
-            return new Scenario(name, kind, size, variant, n, producers, byDefault);
+            return new Scenario(name, kind, size, variant, n, producers, byDefault, jvmOptions);
+        }
+
+        /** This scenario under another name, its JVMs with {@code options} besides. */
+        Scenario with(String newName, String... options) {
+            List<String> all = new ArrayList<>(jvmOptions);
+            all.addAll(List.of(options));
+            return new Scenario(newName, kind, size, variant, batch, producers, byDefault, all);
+        }
+
+        /** The same scenario with SharedRing's old full fence per commit and release: {@code shmkit-spsc-8B-tput} gives {@code shmkit-spsc-8B-fullfence-tput}. */
+        Scenario fullFence() {
+            int at = name.lastIndexOf('-');
+            return with(name.substring(0, at) + "-fullfence" + name.substring(at), FULL_FENCE);
         }
     }
+
+    /** The JVM option that makes SharedRing use a full fence per commit and release (ring protocol v2 without membarrier). */
+    public static final String FULL_FENCE = "-Ddev.shmkit.ring.fence=full";
 
     static final List<String> CORE_KINDS = List.of("raw", "shmkit-rtt", "shmkit-tput", "shmkit-blocking-rtt", "shmkit-idle", "queue-tput",
             "c-futex", "python-queue");
@@ -119,10 +150,14 @@ public final class RingBench {
     public static List<Scenario> scenarios() {
         List<Scenario> s = new ArrayList<>();
         s.add(new Scenario("raw-pingpong", "raw", 8, ""));
-        s.add(new Scenario("shmkit-spsc-8B-rtt", "shmkit-rtt", 8, "SPSC"));
+        Scenario rtt = new Scenario("shmkit-spsc-8B-rtt", "shmkit-rtt", 8, "SPSC");
+        s.add(rtt);
+        s.add(rtt.fullFence()); // each asymmetric-fence scenario is followed by the same one with -Ddev.shmkit.ring.fence=full
         s.add(new Scenario("agrona-oneToOne-8B-rtt", "agrona-rtt", 8, "o2o"));
         for (int size : new int[] {8, 64, 4096}) {
-            s.add(new Scenario("shmkit-spsc-" + size + "B-tput", "shmkit-tput", size, "SPSC"));
+            Scenario spsc = new Scenario("shmkit-spsc-" + size + "B-tput", "shmkit-tput", size, "SPSC");
+            s.add(spsc);
+            if (size != 4096) s.add(spsc.fullFence());
             s.add(new Scenario("agrona-oneToOne-" + size + "B-tput", "agrona-tput", size, "o2o"));
             s.add(new Scenario("agrona-oneToOne-" + size + "B-write-tput", "agrona-tput", size, "o2o-write"));
             if (size == 64) s.add(new Scenario("shmkit-mpmc-64B-tput", "shmkit-tput", 64, "MPMC"));
@@ -140,18 +175,6 @@ public final class RingBench {
         s.add(new Scenario("python-mp-queue-int", "python-queue", 4, ""));
         // Not in the default run; --only must match the whole name.
         s.add(new Scenario("shmkit-mpmc-8B-tput", "shmkit-tput", 8, "MPMC").extra());
-        // The prototype (benchmarks/ringproto): SharedRing without the full fence per commit (CrossProcessRing only).
-        s.add(new Scenario("proto-membarrier-spsc-8B-rtt", "proto-rtt", 8, "SPSC").extra());
-        for (int size : new int[] {8, 64, 4096}) {
-            s.add(new Scenario("proto-membarrier-spsc-" + size + "B-tput", "proto-tput", size, "SPSC").extra());
-        }
-        s.add(new Scenario("proto-membarrier-spsc-8B-batch-tput", "proto-tput", 8, "SPSC").batch(BATCH).extra());
-        s.add(new Scenario("proto-membarrier-mpsc-8B-tput", "proto-tput", 8, "MPSC").extra());
-        for (String mode : new String[] {"fence", "none"}) {
-            for (int size : new int[] {8, 64}) {
-                s.add(new Scenario("proto-" + mode + "-spsc-" + size + "B-tput", "proto-tput", size, "SPSC").extra());
-            }
-        }
         return s;
     }
 
@@ -241,7 +264,7 @@ public final class RingBench {
 
     // ================================================================== extension points
 
-    /** Scenarios of kinds this module does not know (Agrona's, the prototype's): CrossProcessRing's. */
+    /** Scenarios of kinds this module does not know (Agrona's): CrossProcessRing's. */
     public interface Extension {
         /** Whether this extension runs the scenarios of {@code kind}. */
         boolean handles(String kind);
@@ -285,7 +308,7 @@ public final class RingBench {
         out.flush();
         List<String> skipped = list.stream().filter(sc -> !available(sc, ext)).map(Scenario::name).toList();
         if (!skipped.isEmpty()) {
-            say(out, "# skipped (Agrona and the prototype run in dev.shmkit.benchmarks.CrossProcessRing): " + String.join(" ", skipped));
+            say(out, "# skipped (Agrona runs in dev.shmkit.benchmarks.CrossProcessRing): " + String.join(" ", skipped));
             list = list.stream().filter(sc -> available(sc, ext)).toList();
         }
         Orchestrator orch = new Orchestrator(o, ext, launcher, out, taskset);
@@ -410,6 +433,7 @@ public final class RingBench {
                         } else {
                             List<String> jvm = new ArrayList<>(List.of("-XX:+UseSerialGC", "-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch"));
                             if (ext != null && !CORE_KINDS.contains(sc.kind())) jvm.addAll(ext.jvmOptions(sc));
+                            jvm.addAll(sc.jvmOptions());
                             cmd.addAll(launcher.command(jvm));
                             cmd.addAll(roleArgs(sc, role, ctl, ab, ba));
                         }
@@ -583,6 +607,12 @@ public final class RingBench {
         t.add(new Target("idle-consumer-thread-cpu-share", "shmkit-spsc-idle-cpu thread_cpu_us_per_s", null, 1e6, INFO, false));
         t.add(new Target("queue-Integer/python-mp-queue", "shmkit-queue-Integer-tput msgs_per_s", "python-mp-queue-int msgs_per_s", 1, 100, true));
         t.add(new Target("spsc-8B-batch256/200M-msgs", "shmkit-spsc-8B-batch-tput msgs_per_s", null, 200e6, 1.0, true));
+        // Ring protocol v2's asymmetric fence against the same code with a full fence per commit/release: informational.
+        for (String size : new String[] {"8", "64"}) {
+            t.add(new Target("asymmetric/full-fence-spsc-" + size + "B-tput", "shmkit-spsc-" + size + "B-tput msgs_per_s",
+                    "shmkit-spsc-" + size + "B-fullfence-tput msgs_per_s", 1, INFO, true));
+        }
+        t.add(new Target("asymmetric/full-fence-spsc-8B-rtt-p50", "shmkit-spsc-8B-rtt rtt_p50", "shmkit-spsc-8B-fullfence-rtt rtt_p50", 1, INFO, false));
         return t;
     }
 
@@ -657,6 +687,13 @@ public final class RingBench {
             return role.startsWith("A");
         }
 
+        /** How SharedRing orders commits and releases in this JVM (as SharedRing decides it: membarrier available, no -Ddev.shmkit.ring.fence=full). */
+        static String fenceMode() {
+            if (!ProcessFence.available()) return "fence: full per commit/release (membarrier unavailable)";
+            return "full".equals(System.getProperty("dev.shmkit.ring.fence")) ? "fence: full per commit/release (" + FULL_FENCE + ")"
+                    : "fence: asymmetric (membarrier in sleepers)";
+        }
+
         long warmupNanos(double byDefault) {
             return (long) ((warmupOption >= 0 ? warmupOption : byDefault) * 1e9);
         }
@@ -670,6 +707,7 @@ public final class RingBench {
                     else rawPonger();
                 }
                 case "shmkit-rtt" -> {
+                    if (isA) System.out.println("# " + name + ": SharedRing " + fenceMode());
                     try (Ring out = new ShmkitRing(SharedRing.open(isA ? ab : ba)); Ring in = new ShmkitRing(SharedRing.open(isA ? ba : ab))) {
                         ShmkitRtt t = new ShmkitRtt(out, in, size);
                         ready();
@@ -678,6 +716,7 @@ public final class RingBench {
                     }
                 }
                 case "shmkit-tput" -> {
+                    if (role.equals("A")) System.out.println("# " + name + ": SharedRing " + fenceMode());
                     try (Ring ring = new ShmkitRing(SharedRing.open(ab))) {
                         if (isA) {
                             ShmkitProducer p = new ShmkitProducer(ring, size, batch);
@@ -1149,7 +1188,7 @@ public final class RingBench {
 
     // ================================================================== rings and their users
 
-    /** The ring API the busy-polling scenarios use: SharedRing, or (in CrossProcessRing) the prototype. One implementation per JVM, so calls inline. */
+    /** The ring API the busy-polling scenarios use (SharedRing); an interface so that another ring can run the same code. One implementation per JVM, so calls inline. */
     public interface Ring extends AutoCloseable {
         long tryClaim(int type, int length);
 
@@ -1163,7 +1202,7 @@ public final class RingBench {
 
         MemorySegment buffer();
 
-        /** SharedRing.batchStride or the prototype's. */
+        /** SharedRing.batchStride or the other ring's. */
         int batchStride(int length);
 
         @Override

@@ -75,7 +75,8 @@ class BenchCliTest {
         CliTest.Outcome list = shmkit("bench", "rings", "--list");
         assertEquals(0, list.status(), list.err());
         for (String name : List.of("shmkit-spsc-8B-rtt", "shmkit-spsc-64B-tput", "shmkit-mpsc-8B-2p-tput", "c-futex-pingpong",
-                "shmkit-spsc-8B-blocking-rtt", "shmkit-spsc-idle-cpu", "python-mp-queue-int", "agrona-oneToOne-8B-tput")) {
+                "shmkit-spsc-8B-blocking-rtt", "shmkit-spsc-idle-cpu", "python-mp-queue-int", "agrona-oneToOne-8B-tput",
+                "shmkit-spsc-8B-fullfence-rtt", "shmkit-spsc-8B-fullfence-tput", "shmkit-spsc-64B-fullfence-tput")) {
             assertTrue(list.out().lines().anyMatch(l -> l.startsWith(name)), name + " missing from\n" + list.out());
         }
         CliTest.Outcome o = shmkit("bench", "rings", "--only", "^shmkit-spsc-64B-tput$|^shmkit-mpmc-64B-tput$", "--seconds", "0.2",
@@ -87,6 +88,8 @@ class BenchCliTest {
         for (String l : ratios) assertTrue(RATIO.matcher(l).matches(), "not a ratio line: '" + l + "'");
         assertTrue(ratios.stream().anyMatch(l -> l.startsWith("ratio mpmc-64B/spsc-64B ") && !l.endsWith(" n/a")), o.out());
         assertTrue(ratios.stream().anyMatch(l -> l.equals("ratio spsc-8B/agrona-tryClaim - >=1.5 n/a")), o.out()); // Agrona: CrossProcessRing only
+        assertTrue(ratios.stream().anyMatch(l -> l.equals("ratio asymmetric/full-fence-spsc-64B-tput - - n/a")), o.out()); // not run here
+        assertTrue(o.out().contains("# shmkit-spsc-64B-tput: SharedRing fence: "), o.out());
     }
 
     @Test
