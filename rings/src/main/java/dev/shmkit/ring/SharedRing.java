@@ -161,8 +161,16 @@ public final class SharedRing implements AutoCloseable {
         this.cleanChunk = Math.min(capacity / 8, MAX_CLEAN_CHUNK);
         this.salt = ring.get(ValueLayout.JAVA_LONG, SALT_OFFSET);
         this.buffer = ring.asSlice(HEADER_LENGTH, capacity);
-        this.consumerLock = kind.multiConsumer() ? SharedLock.open(ring, CONSUMER_LOCK_OFFSET) : null;
+        this.consumerLock = kind.multiConsumer() ? consumerLock(ring, description) : null;
         this.cleanCache = (long) LONG.getAcquire(ring, CLEAN_OFFSET);
+    }
+
+    private static SharedLock consumerLock(MemorySegment ring, String description) {
+        try {
+            return SharedLock.open(ring, CONSUMER_LOCK_OFFSET);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(description + " has a corrupt consumer lock: " + e.getMessage(), e);
+        }
     }
 
     // ------------------------------------------------------------------ creation
