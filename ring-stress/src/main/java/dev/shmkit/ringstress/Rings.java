@@ -216,4 +216,15 @@ final class Rings {
 
     /** A blocking call that returns more than this after its cause is reported LATE. */
     static final long LATE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    /**
+     * The blocking calls wait at most 2 s; one that returns the record (or room) this long after
+     * its cause slept through its whole timeout and found it only on the way out: LOST.
+     */
+    static final long LOST_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /** 1 on time, 2 LATE, 3 LOST (found only when the timeout ran out), for a wait that succeeded. */
+    static int timeliness(long waitStart, long cause, long done) {
+        long delay = done - Math.max(waitStart, cause);
+        return delay >= LOST_NANOS ? 3 : delay > LATE_NANOS ? 2 : 1;
+    }
 }
