@@ -9,8 +9,10 @@ JDK_HOME = $(shell scripts/find-jdk)
 MVN = JAVA_HOME="$(JDK_HOME)" MAVEN_OPTS="$$MAVEN_OPTS --sun-misc-unsafe-memory-access=allow" mvn -B --no-transfer-progress -Dstyle.color=never
 GEN_DIR := native-bindings/src/main/java/dev/shmkit/internal/nativeaccess/gen
 BENCH_ARGS ?=
+# Extra jcstress options for test-jcstress / stress-jcstress, e.g. JCSTRESS_ARGS="-t Wakeup"
+JCSTRESS_ARGS ?=
 
-.PHONY: build test stress demo bench bindings clean jdk
+.PHONY: build test stress test-jcstress stress-jcstress demo bench bindings clean jdk
 
 jdk:
 	@scripts/find-jdk >/dev/null
@@ -20,10 +22,11 @@ build: jdk
 	$(MVN) -q -DskipTests package
 	scripts/make-launcher "$(JDK_HOME)"
 
-## test: build, run every test (JUnit across real processes, shell demos), then check for leaks
+## test: build, run every test (JUnit across real processes, shell demos, jcstress short mode), then check for leaks
 test: build
 	scripts/leak-snapshot > target-leaks-before.txt
 	$(MVN) verify
+	scripts/jcstress short
 	scripts/leak-snapshot > target-leaks-after.txt
 	@if comm -13 target-leaks-before.txt target-leaks-after.txt | grep .; then \
 	  echo "FAILED: the test suite left the named objects above behind" >&2; exit 1; fi
@@ -43,6 +46,15 @@ stress: build
 	@if comm -13 target-leaks-before.txt target-leaks-after.txt | grep .; then \
 	  echo "FAILED: the stress run left the named objects above behind" >&2; exit 1; fi
 	@rm -f target-leaks-before.txt target-leaks-after.txt
+	scripts/jcstress long $(JCSTRESS_ARGS)
+
+## test-jcstress: the jcstress memory-model tests of SharedRing alone, short mode (what make test runs; ~1 min)
+test-jcstress: build
+	scripts/jcstress short $(JCSTRESS_ARGS)
+
+## stress-jcstress: the jcstress tests, long mode: default mode over the VM configurations jcstress detects (~20 min; build/jcstress/long)
+stress-jcstress: build
+	scripts/jcstress long $(JCSTRESS_ARGS)
 
 ## demo: build everything and run the showcase (two JVM processes sharing a segment)
 demo: build
