@@ -52,7 +52,7 @@ stress: build
 test-jcstress: build
 	scripts/jcstress short $(JCSTRESS_ARGS)
 
-## stress-jcstress: the jcstress tests, long mode: default mode over the VM configurations jcstress detects (~20 min; build/jcstress/long)
+## stress-jcstress: the jcstress tests, long mode: default mode over the VM configurations jcstress detects (~30 min; build/jcstress/long)
 stress-jcstress: build
 	scripts/jcstress long $(JCSTRESS_ARGS)
 
