@@ -89,6 +89,8 @@ public final class SharedRing implements AutoCloseable {
     private static final long STUCK_CLAIM_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     /** Consumed space is marked free in chunks of up to this many bytes (or at once when a producer waits). */
     private static final long MAX_CLEAN_CHUNK = 64 * 1024;
+    /** Two cache lines: the unit of adjacent-line prefetch, so the granule of marking space free. */
+    private static final long PAIR_BYTES = 128;
     private static final long SELF_ID = pack(ProcessId.current());
 
     /**
@@ -432,7 +434,12 @@ public final class SharedRing implements AutoCloseable {
      */
     private boolean room(long tail, long required) {
         long clean = (long) LONG.getAcquire(ring, CLEAN_OFFSET);
-        if (tail + required - capacity > clean && (long) LONG.getAcquire(ring, HEAD_OFFSET) > clean && tryClean(Long.MAX_VALUE)) {
+        long needed = tail + required - capacity;
+        long head;
+        // Consumed space not yet marked free: mark it ourselves, as far as whole line pairs allow
+        // (the consumer may still read the pair at the head) or as far as this claim needs.
+        if (needed > clean && (head = (long) LONG.getAcquire(ring, HEAD_OFFSET)) >= needed
+                && tryClean(Math.max(needed, head & -PAIR_BYTES))) {
             clean = (long) LONG.getAcquire(ring, CLEAN_OFFSET); // consumed space was waiting to be marked free
             if (ASYMMETRIC) VarHandle.acquireFence(); // Dekker with awaitSpace, as in signalData
             else VarHandle.fullFence();
@@ -442,9 +449,7 @@ public final class SharedRing implements AutoCloseable {
             }
         }
         cleanCache = clean;
-        if (tail + required - capacity <= clean) return true;
-        if ((int) INT.getOpaque(ring, SPACE_WANTED_OFFSET) == 0) INT.setRelease(ring, SPACE_WANTED_OFFSET, 1);
-        return false;
+        return needed <= clean;
     }
 
     /**
@@ -685,7 +690,9 @@ public final class SharedRing implements AutoCloseable {
         boolean wanted = (int) INT.getOpaque(ring, SPACE_WANTED_OFFSET) != 0 || (int) INT.getOpaque(ring, SPACE_WAITERS_OFFSET) > 0;
         if (pos - clean < cleanChunk && !wanted) return;
         if (wanted) INT.setOpaque(ring, SPACE_WANTED_OFFSET, 0);
-        if (!tryClean(pos)) return; // a producer is marking it right now
+        // A sleeping producer gets everything; otherwise whole line pairs only, so that we never write
+        // into the pair a producer may be filling with the next record.
+        if (!tryClean(wanted ? pos : pos & -PAIR_BYTES)) return; // a producer is marking it right now
         if (ASYMMETRIC) VarHandle.acquireFence(); // Dekker with awaitSpace, as in signalData
         else VarHandle.fullFence();
         if ((int) INT.getOpaque(ring, SPACE_WAITERS_OFFSET) > 0) {
