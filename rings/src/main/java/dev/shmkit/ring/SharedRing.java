@@ -91,6 +91,8 @@ public final class SharedRing implements AutoCloseable {
     private static final long MAX_CLEAN_CHUNK = 64 * 1024;
     /** Two cache lines: the unit of adjacent-line prefetch, so the granule of marking space free. */
     private static final long PAIR_BYTES = 128;
+    /** An MPMC read waits at most this long for another consumer's batch: a handler must not block. */
+    private static final long READ_LOCK_SECONDS = 5;
     private static final long SELF_ID = pack(ProcessId.current());
 
     /**
@@ -618,13 +620,28 @@ public final class SharedRing implements AutoCloseable {
      * space. Does not wait. A record whose handler throws counts as consumed. A claim at the head
      * that stays unchanged for over a millisecond is checked for a dead owner and skipped if so.
      *
+     * On an MPMC ring consumers take turns: a read waits for another consumer's batch to end, at
+     * most 5 s (then {@link IllegalStateException}: handlers must not block); an interrupt while
+     * waiting returns 0 with the interrupt status set.
+     *
      * @return how many records were handled
      * @throws IllegalStateException when the kind allows one consumer process and another one lives
      */
     public int read(MessageHandler handler, int limit) {
         if (consumerSlot < 0) registerConsumer();
         if (consumerLock == null) return read0(handler, limit);
-        consumerLock.lock();
+        try {
+            if (!consumerLock.tryLock() && consumerLock.isLocked() && consumerLock.ownerPid() <= 0) {
+                throw new IllegalStateException(description + " has a corrupt consumer lock: held by pid " + consumerLock.ownerPid());
+            }
+            if (!consumerLock.isHeldByCurrentThread() && !consumerLock.tryLock(READ_LOCK_SECONDS, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(description + ": its consumer lock has been held for over " + READ_LOCK_SECONDS
+                        + " s (by pid " + consumerLock.ownerPid() + "): a consumer's handler blocks, or the lock word is corrupt");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
         try {
             if (consumerLock.ownerDied()) LONG.getAndAdd(ring, REDELIVERIES_OFFSET, 1L);
             return read0(handler, limit);
