@@ -317,16 +317,22 @@ public final class SharedRing implements AutoCloseable {
         }
         int max = s.get(ValueLayout.JAVA_INT, MAX_PAYLOAD_OFFSET);
         if (max != maxPayloadFor(cap)) throw new IllegalStateException(where + " has a corrupt maximum payload " + max);
-        long head = (long) LONG.getVolatile(s, HEAD_OFFSET);
-        long tail = (long) LONG.getVolatile(s, TAIL_OFFSET);
-        long clean = (long) LONG.getVolatile(s, CLEAN_OFFSET);
-        // The tail may trail the head by up to a lap: a producer that died after committing and
-        // before publishing its tail; the next claimer moves it on.
-        if (clean < 0 || head < clean || head - clean > cap || tail < 0 || tail - head > cap || head - tail > cap
-                || ((head | tail | clean) & 7) != 0) {
-            throw new IllegalStateException(where + " has corrupt positions (clean " + clean + ", head " + head + ", tail " + tail + ")");
+        // The three positions move while we look (a live ring): a snapshot that fails is taken again;
+        // corruption fails every time.
+        long head = 0, tail = 0, clean = 0;
+        for (int attempt = 0; attempt < 8; attempt++) {
+            clean = (long) LONG.getVolatile(s, CLEAN_OFFSET);
+            head = (long) LONG.getVolatile(s, HEAD_OFFSET);
+            tail = (long) LONG.getVolatile(s, TAIL_OFFSET);
+            // The tail may trail the head by up to a lap: a producer that died after committing and
+            // before publishing its tail; the next claimer moves it on.
+            if (clean >= 0 && head >= clean && head - clean <= cap && tail >= 0 && tail - head <= cap && head - tail <= cap
+                    && ((head | tail | clean) & 7) == 0) {
+                return s;
+            }
+            Thread.onSpinWait();
         }
-        return s;
+        throw new IllegalStateException(where + " has corrupt positions (clean " + clean + ", head " + head + ", tail " + tail + ")");
     }
 
     // ------------------------------------------------------------------ producing
