@@ -92,7 +92,7 @@ public final class SharedRing implements AutoCloseable {
     /** Two cache lines: the unit of adjacent-line prefetch, so the granule of marking space free. */
     private static final long PAIR_BYTES = 128;
     /** An MPMC read waits at most this long for another consumer's batch: a handler must not block. */
-    private static final long READ_LOCK_SECONDS = 5;
+    private static final long READ_LOCK_SECONDS = 2;
     private static final long SELF_ID = pack(ProcessId.current());
 
     /**
@@ -627,7 +627,7 @@ public final class SharedRing implements AutoCloseable {
      * that stays unchanged for over a millisecond is checked for a dead owner and skipped if so.
      *
      * On an MPMC ring consumers take turns: a read waits for another consumer's batch to end, at
-     * most 5 s (then {@link IllegalStateException}: handlers must not block); an interrupt while
+     * most 2 s (then {@link IllegalStateException}: handlers must not block); an interrupt while
      * waiting returns 0 with the interrupt status set.
      *
      * @return how many records were handled
@@ -637,10 +637,7 @@ public final class SharedRing implements AutoCloseable {
         if (consumerSlot < 0) registerConsumer();
         if (consumerLock == null) return read0(handler, limit);
         try {
-            if (!consumerLock.tryLock() && consumerLock.isLocked() && consumerLock.ownerPid() <= 0) {
-                throw new IllegalStateException(description + " has a corrupt consumer lock: held by pid " + consumerLock.ownerPid());
-            }
-            if (!consumerLock.isHeldByCurrentThread() && !consumerLock.tryLock(READ_LOCK_SECONDS, TimeUnit.SECONDS)) {
+            if (!consumerLock.tryLock(READ_LOCK_SECONDS, TimeUnit.SECONDS)) {
                 throw new IllegalStateException(description + ": its consumer lock has been held for over " + READ_LOCK_SECONDS
                         + " s (by pid " + consumerLock.ownerPid() + "): a consumer's handler blocks, or the lock word is corrupt");
             }
