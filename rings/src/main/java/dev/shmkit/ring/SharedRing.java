@@ -438,7 +438,7 @@ public final class SharedRing implements AutoCloseable {
 
     /**
      * Whether a claim of {@code required} bytes at {@code tail} fits before the clean position
-     * plus a lap; refreshes the cache, and asks the consumer to mark consumed space free when not.
+     * plus a lap; refreshes the cache, and marks consumed space free itself when that makes it fit.
      */
     private boolean room(long tail, long required) {
         long clean = (long) LONG.getAcquire(ring, CLEAN_OFFSET);
@@ -449,12 +449,6 @@ public final class SharedRing implements AutoCloseable {
         if (needed > clean && (head = (long) LONG.getAcquire(ring, HEAD_OFFSET)) >= needed
                 && tryClean(Math.max(needed, head & -PAIR_BYTES))) {
             clean = (long) LONG.getAcquire(ring, CLEAN_OFFSET); // consumed space was waiting to be marked free
-            if (ASYMMETRIC) VarHandle.acquireFence(); // Dekker with awaitSpace, as in signalData
-            else VarHandle.fullFence();
-            if ((int) INT.getOpaque(ring, SPACE_WAITERS_OFFSET) > 0) {
-                INT.getAndAdd(ring, SPACE_SEQ_OFFSET, 1);
-                Futex.wakeAll(ring, SPACE_SEQ_OFFSET);
-            }
         }
         cleanCache = clean;
         return needed <= clean;
@@ -609,13 +603,21 @@ public final class SharedRing implements AutoCloseable {
     }
 
     private void signalData() {
-        // Dekker with awaitData: the commit must be visible before we look for sleepers. A sleeper
-        // announces itself and then runs membarrier, which orders this CPU for us.
+        wakeSleepers(DATA_WAITERS_OFFSET, DATA_SEQ_OFFSET);
+    }
+
+    /**
+     * After publishing (a commit, or a new clean position): wakes the side sleeping on
+     * {@code seqOffset}, if any. Dekker with awaitData/awaitSpace: what we published must be
+     * visible before we look for sleepers. A sleeper announces itself and then runs membarrier,
+     * which orders this CPU for us, so the fast path needs only a compiler barrier.
+     */
+    private void wakeSleepers(long waitersOffset, long seqOffset) {
         if (ASYMMETRIC) VarHandle.acquireFence(); // a compiler barrier only
         else VarHandle.fullFence();
-        if ((int) INT.getOpaque(ring, DATA_WAITERS_OFFSET) > 0) {
-            INT.getAndAdd(ring, DATA_SEQ_OFFSET, 1);
-            Futex.wakeAll(ring, DATA_SEQ_OFFSET);
+        if ((int) INT.getOpaque(ring, waitersOffset) > 0) {
+            INT.getAndAdd(ring, seqOffset, 1);
+            Futex.wakeAll(ring, seqOffset);
         }
     }
 
@@ -712,13 +714,7 @@ public final class SharedRing implements AutoCloseable {
         if (wanted) INT.setOpaque(ring, SPACE_WANTED_OFFSET, 0);
         // A sleeping producer gets everything; otherwise whole line pairs only, so that we never write
         // into the pair a producer may be filling with the next record.
-        if (!tryClean(wanted ? pos : pos & -PAIR_BYTES)) return; // a producer is marking it right now
-        if (ASYMMETRIC) VarHandle.acquireFence(); // Dekker with awaitSpace, as in signalData
-        else VarHandle.fullFence();
-        if ((int) INT.getOpaque(ring, SPACE_WAITERS_OFFSET) > 0) {
-            INT.getAndAdd(ring, SPACE_SEQ_OFFSET, 1);
-            Futex.wakeAll(ring, SPACE_SEQ_OFFSET);
-        }
+        tryClean(wanted ? pos : pos & -PAIR_BYTES); // false: a producer is marking it right now
     }
 
     /**
@@ -727,6 +723,8 @@ public final class SharedRing implements AutoCloseable {
      * cleaner word (a consumer after a chunk, or a producer short of room): two cleaners could
      * otherwise overwrite a header claimed in the space the faster one had already published. A
      * cleaner that died is replaced (marking again is harmless); a live one is left to finish.
+     *
+     * Producers sleeping for room are woken after it.
      *
      * @return false when another live cleaner holds the word
      */
@@ -746,6 +744,7 @@ public final class SharedRing implements AutoCloseable {
         } finally {
             LONG.setRelease(ring, CLEANER_OFFSET, 0L);
         }
+        wakeSleepers(SPACE_WAITERS_OFFSET, SPACE_SEQ_OFFSET);
         return true;
     }
 
